@@ -161,10 +161,7 @@ def load_program(directory: Path, stack: str) -> Program:
                 values[key] = decl[source]
                 break
         else:
-            if ":" not in str(raw_key) and "secret" not in decl:
-                required.append(key)
-            elif ":" not in str(raw_key):
-                required.append(key)
+            required.append(key)  # a project key with neither default nor value must be set by the stack
 
     secret_keys: list[str] = []
     for raw_key, value in stack_config.items():
