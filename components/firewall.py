@@ -1,0 +1,162 @@
+"""A WAFv2 web ACL with an IP rate limit, AWS managed rule sets, an optional geo allowlist, and logging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pulumi
+import pulumi_aws as aws
+
+from components.naming import resource_name
+
+WafScope = Literal["CLOUDFRONT", "REGIONAL"]
+# Order matters: the cheap reputation list runs before the broader rule sets.
+MANAGED_RULE_GROUPS: tuple[str, ...] = (
+    "AWSManagedRulesAmazonIpReputationList",
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+)
+RATE_WINDOWS_SECONDS = (60, 120, 300, 600)
+REDACTED_HEADERS = ("authorization", "cookie")  # bearer tokens and session cookies never reach the logs
+
+
+@dataclass(frozen=True)
+class WebFirewallArgs:
+    prefix: str
+    stack: str
+    scope: WafScope
+    rate_limit: int
+    window_seconds: int
+    geo_allowlist: tuple[str, ...]
+    log_retention_days: int
+    logs_kms_key_arn: pulumi.Input[str] | None
+    retain: bool
+
+    def __post_init__(self) -> None:
+        if self.scope not in ("CLOUDFRONT", "REGIONAL"):
+            raise ValueError(f"scope must be CLOUDFRONT or REGIONAL, got {self.scope!r}")
+        if not 10 <= self.rate_limit <= 2_000_000_000:
+            raise ValueError(f"rate_limit must be 10..2000000000, got {self.rate_limit}")
+        if self.window_seconds not in RATE_WINDOWS_SECONDS:
+            raise ValueError(
+                f"window_seconds must be one of {RATE_WINDOWS_SECONDS}, got {self.window_seconds}"
+            )
+
+
+def _visibility(metric_name: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgs:
+    return aws.wafv2.WebAclRuleVisibilityConfigArgs(
+        cloudwatch_metrics_enabled=True, metric_name=metric_name, sampled_requests_enabled=True
+    )
+
+
+def _block() -> aws.wafv2.WebAclRuleActionArgs:
+    return aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs())
+
+
+def build_rules(acl_name: str, args: WebFirewallArgs) -> list[aws.wafv2.WebAclRuleArgs]:
+    """The web ACL's rules, in evaluation order."""
+    rules: list[aws.wafv2.WebAclRuleArgs] = []
+
+    def add(
+        rule_name: str,
+        statement: aws.wafv2.WebAclRuleStatementArgs,
+        action: aws.wafv2.WebAclRuleActionArgs | None = None,
+        override_action: aws.wafv2.WebAclRuleOverrideActionArgs | None = None,
+    ) -> None:
+        rules.append(
+            aws.wafv2.WebAclRuleArgs(
+                name=rule_name,
+                priority=len(rules),
+                statement=statement,
+                action=action,
+                override_action=override_action,
+                visibility_config=_visibility(f"{acl_name}-{rule_name}"),
+            )
+        )
+
+    if args.geo_allowlist:
+        add(
+            "geo-allowlist",
+            action=_block(),
+            statement=aws.wafv2.WebAclRuleStatementArgs(
+                not_statement=aws.wafv2.WebAclRuleStatementNotStatementArgs(
+                    statement=aws.wafv2.WebAclRuleStatementArgs(
+                        geo_match_statement=aws.wafv2.WebAclRuleStatementGeoMatchStatementArgs(
+                            country_codes=list(args.geo_allowlist)
+                        )
+                    )
+                )
+            ),
+        )
+    add(
+        "rate-limit-per-ip",
+        action=_block(),
+        statement=aws.wafv2.WebAclRuleStatementArgs(
+            rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
+                aggregate_key_type="IP", limit=args.rate_limit, evaluation_window_sec=args.window_seconds
+            )
+        ),
+    )
+    for group in MANAGED_RULE_GROUPS:
+        add(
+            group,
+            override_action=aws.wafv2.WebAclRuleOverrideActionArgs(
+                none=aws.wafv2.WebAclRuleOverrideActionNoneArgs()
+            ),
+            statement=aws.wafv2.WebAclRuleStatementArgs(
+                managed_rule_group_statement=aws.wafv2.WebAclRuleStatementManagedRuleGroupStatementArgs(
+                    name=group, vendor_name="AWS"
+                )
+            ),
+        )
+    return rules
+
+
+class WebFirewall(pulumi.ComponentResource):
+    """CLOUDFRONT scope needs a us-east-1 provider: pass opts=ResourceOptions(providers={"aws": ...})."""
+
+    web_acl: aws.wafv2.WebAcl
+    web_acl_arn: pulumi.Output[str]
+    log_group: aws.cloudwatch.LogGroup
+
+    def __init__(self, name: str, args: WebFirewallArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("chatbot:firewall:WebFirewall", name, None, opts)
+        acl_name = resource_name(args.prefix, args.stack, f"{args.scope.lower()}-web-acl")
+
+        self.web_acl = aws.wafv2.WebAcl(
+            f"{name}-web-acl",
+            name=acl_name,
+            description=f"{args.prefix} {args.stack} {args.scope} web ACL",
+            scope=args.scope,
+            default_action=aws.wafv2.WebAclDefaultActionArgs(allow=aws.wafv2.WebAclDefaultActionAllowArgs()),
+            rules=build_rules(acl_name, args),
+            visibility_config=aws.wafv2.WebAclVisibilityConfigArgs(
+                cloudwatch_metrics_enabled=True, metric_name=acl_name, sampled_requests_enabled=True
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=f"aws-waf-logs-{acl_name}",  # WAF delivers only to log groups with this prefix
+            retention_in_days=args.log_retention_days,
+            kms_key_id=args.logs_kms_key_arn,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain),
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{name}-logging",
+            resource_arn=self.web_acl.arn,
+            log_destination_configs=[self.log_group.arn],
+            redacted_fields=[
+                aws.wafv2.WebAclLoggingConfigurationRedactedFieldArgs(
+                    single_header=aws.wafv2.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs(
+                        name=header
+                    )
+                )
+                for header in REDACTED_HEADERS
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        self.web_acl_arn = self.web_acl.arn
+        self.register_outputs({"web_acl_arn": self.web_acl_arn, "log_group_name": self.log_group.name})
