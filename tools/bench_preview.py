@@ -25,12 +25,16 @@ def main() -> None:
     print(f"{'stack':<8} {'resources':>9} {'program s':>10} {'analysis s':>11} {'per resource ms':>16}")
     for stack in args.stacks:
         program = load_program(ROOT, stack)
-        runs = [preview(program, "preview", [ROOT / "policies"], [], lambda _m: None) for _ in range(args.repeat)]
+        runs = [
+            preview(program, "preview", [ROOT / "policies"], [], lambda _m: None) for _ in range(args.repeat)
+        ]
         resources = len(runs[0].registrations)
         program_s = statistics.median(r.timings["program"] for r in runs)
         analysis_s = statistics.median(r.timings["analysis"] for r in runs)
-        print(f"{stack:<8} {resources:>9} {program_s:>10.2f} {analysis_s:>11.2f} "
-              f"{1000 * analysis_s / max(resources, 1):>16.1f}")
+        print(
+            f"{stack:<8} {resources:>9} {program_s:>10.2f} {analysis_s:>11.2f} "
+            f"{1000 * analysis_s / max(resources, 1):>16.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -17,8 +17,20 @@ PACK = FIXTURES / "pack"
 
 def run(tmp_path: Path, stack: str, *extra: str) -> tuple[int, dict | None]:
     report_file = tmp_path / f"{stack}.json"
-    code = main(["--cwd", str(PROGRAM), "--stack", stack, "--policy-pack", str(PACK), "--no-tree",
-                 "--json", str(report_file), *extra])
+    code = main(
+        [
+            "--cwd",
+            str(PROGRAM),
+            "--stack",
+            stack,
+            "--policy-pack",
+            str(PACK),
+            "--no-tree",
+            "--json",
+            str(report_file),
+            *extra,
+        ]
+    )
     return code, json.loads(report_file.read_text()) if report_file.exists() else None
 
 
@@ -93,8 +105,12 @@ def test_pack_config_changes_level_and_applies_schema_defaults(tmp_path):
     config.write_text(json.dumps({"max-retention": {"enforcementLevel": "mandatory", "maxDays": 3}}))
     code, report = run(tmp_path, "test", "--policy-pack-config", str(config))
     assert code == 1
-    assert [(v["policy"], v["enforcementLevel"]) for v in report["violations"]] == [("max-retention", "mandatory")]
-    assert next(p for p in report["policies"] if p["name"] == "max-retention")["enforcementLevel"] == "mandatory"
+    assert [(v["policy"], v["enforcementLevel"]) for v in report["violations"]] == [
+        ("max-retention", "mandatory")
+    ]
+    assert (
+        next(p for p in report["policies"] if p["name"] == "max-retention")["enforcementLevel"] == "mandatory"
+    )
 
 
 def test_all_key_sets_every_level(tmp_path):
@@ -105,11 +121,17 @@ def test_all_key_sets_every_level(tmp_path):
     assert [v["enforcementLevel"] for v in report["violations"]] == ["advisory"]
 
 
-@pytest.mark.parametrize("config, expected", [
-    ({"max-retention": {"maxDays": "thirty"}}, "max-retention: maxDays: 'thirty' is not of type 'integer'"),
-    ({"max-retention": "sometimes"}, "'sometimes' is not a valid enforcement level"),
-    ({"no-such-policy": "mandatory"}, "'no-such-policy', which is not a policy of this pack"),
-])
+@pytest.mark.parametrize(
+    "config, expected",
+    [
+        (
+            {"max-retention": {"maxDays": "thirty"}},
+            "max-retention: maxDays: 'thirty' is not of type 'integer'",
+        ),
+        ({"max-retention": "sometimes"}, "'sometimes' is not a valid enforcement level"),
+        ({"no-such-policy": "mandatory"}, "'no-such-policy', which is not a policy of this pack"),
+    ],
+)
 def test_invalid_pack_config_exits_2(tmp_path, capsys, config, expected):
     path = tmp_path / "pack.json"
     path.write_text(json.dumps(config))
@@ -121,15 +143,28 @@ def test_invalid_pack_config_exits_2(tmp_path, capsys, config, expected):
 def test_stack_policy_sees_parents_and_dependencies(tmp_path):
     code, report = run(tmp_path, "orphan")
     assert code == 1
-    assert [(v["policy"], v["urn"].rsplit("::", 1)[1]) for v in report["violations"]] == [("graph", "orphan-logs")]
+    assert [(v["policy"], v["urn"].rsplit("::", 1)[1]) for v in report["violations"]] == [
+        ("graph", "orphan-logs")
+    ]
 
 
-@pytest.mark.parametrize("stack, shown, hidden", [
-    ("crash", ["ValueError: boom from the fixture program", "__main__.py\", line"], ["tools/preview", "_host"]),
-    ("runerror", ["fixture:mode run-error: the program refused this configuration"], ["Traceback", "File \""]),
-    ("bad", ["fixture:retentionDays", "must be an integer"], ["Traceback"]),
-    ("missing", ["no stack file Pulumi.missing.yaml"], ["Traceback"]),
-])
+@pytest.mark.parametrize(
+    "stack, shown, hidden",
+    [
+        (
+            "crash",
+            ["ValueError: boom from the fixture program", '__main__.py", line'],
+            ["tools/preview", "_host"],
+        ),
+        (
+            "runerror",
+            ["fixture:mode run-error: the program refused this configuration"],
+            ["Traceback", 'File "'],
+        ),
+        ("bad", ["fixture:retentionDays", "must be an integer"], ["Traceback"]),
+        ("missing", ["no stack file Pulumi.missing.yaml"], ["Traceback"]),
+    ],
+)
 def test_user_errors_exit_2_with_the_users_message(tmp_path, capsys, stack, shown, hidden):
     code, report = run(tmp_path, stack)
     assert code == 2 and report is None

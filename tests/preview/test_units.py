@@ -10,7 +10,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from tools.preview import _synth
 from tools.preview.pack_config import PackConfigError, reconcile
 from tools.preview.project import SECRET_PLACEHOLDER, ProjectError, load_program
-from tools.preview.report import SECRET, UNKNOWN, catalogue_ids, readable
+from tools.preview.report import SECRET, UNKNOWN, catalogue_ids, parse_suppressions, readable
 
 
 def write_project(tmp_path, project: str, stack: str, name: str = "dev"):
@@ -21,7 +21,9 @@ def write_project(tmp_path, project: str, stack: str, name: str = "dev"):
 
 
 def test_config_merges_declarations_and_stack_values(tmp_path):
-    write_project(tmp_path, """
+    write_project(
+        tmp_path,
+        """
 name: demo
 runtime: {name: python}
 config:
@@ -29,7 +31,8 @@ config:
   tags: {type: array, items: {type: string}, default: [a]}
   flag: true
   aws:region: {value: us-east-1}
-""", """
+""",
+        """
 config:
   demo:size: 3
   note: bare keys get the project namespace
@@ -37,11 +40,16 @@ config:
   demo:nested: {a: [1, 2]}
   demo:password: {secure: v1:abc}
   demo:creds: {user: bob, pass: {secure: v1:def}}
-""")
+""",
+    )
     program = load_program(tmp_path, "dev")
     assert program.config == {
-        "demo:size": "3", "demo:tags": '["a"]', "demo:flag": "true", "aws:region": "eu-west-1",
-        "demo:note": "bare keys get the project namespace", "demo:nested": '{"a": [1, 2]}',
+        "demo:size": "3",
+        "demo:tags": '["a"]',
+        "demo:flag": "true",
+        "aws:region": "eu-west-1",
+        "demo:note": "bare keys get the project namespace",
+        "demo:nested": '{"a": [1, 2]}',
         "demo:password": SECRET_PLACEHOLDER,
         "demo:creds": json.dumps({"user": "bob", "pass": SECRET_PLACEHOLDER}),
     }
@@ -49,13 +57,36 @@ config:
     assert program.region == "eu-west-1"
 
 
-@pytest.mark.parametrize("declaration, stack, message", [
-    ("owner: {type: string}", "config: {}", "demo:owner: required by Pulumi.yaml but not set in Pulumi.dev.yaml"),
-    ("size: {type: integer}", "config: {demo:size: big}", "demo:size: value in Pulumi.dev.yaml must be an integer"),
-    ("enabled: {type: boolean}", "config: {demo:enabled: yes please}", "demo:enabled: value in Pulumi.dev.yaml must be a boolean"),
-    ("xs: {type: array}", "config: {demo:xs: nope}", "demo:xs: value in Pulumi.dev.yaml must be an array"),
-    ("x: {type: object}", "config: {demo:x: 1}", "demo:x: Pulumi.yaml declares unsupported type 'object'"),
-])
+@pytest.mark.parametrize(
+    "declaration, stack, message",
+    [
+        (
+            "owner: {type: string}",
+            "config: {}",
+            "demo:owner: required by Pulumi.yaml but not set in Pulumi.dev.yaml",
+        ),
+        (
+            "size: {type: integer}",
+            "config: {demo:size: big}",
+            "demo:size: value in Pulumi.dev.yaml must be an integer",
+        ),
+        (
+            "enabled: {type: boolean}",
+            "config: {demo:enabled: yes please}",
+            "demo:enabled: value in Pulumi.dev.yaml must be a boolean",
+        ),
+        (
+            "xs: {type: array}",
+            "config: {demo:xs: nope}",
+            "demo:xs: value in Pulumi.dev.yaml must be an array",
+        ),
+        (
+            "x: {type: object}",
+            "config: {demo:x: 1}",
+            "demo:x: Pulumi.yaml declares unsupported type 'object'",
+        ),
+    ],
+)
 def test_config_errors_name_the_key(tmp_path, declaration, stack, message):
     write_project(tmp_path, f"name: demo\nruntime: python\nconfig:\n  {declaration}\n", stack)
     with pytest.raises(ProjectError, match="invalid stack configuration") as caught:
@@ -84,7 +115,9 @@ def _policy(name: str, level=analyzer_pb2.MANDATORY, properties=None) -> analyze
 
 
 def test_reconcile_gives_every_policy_its_default_level_and_schema_defaults():
-    info = _info(_policy("a"), _policy("b", analyzer_pb2.ADVISORY, {"days": {"type": "integer", "default": 30}}))
+    info = _info(
+        _policy("a"), _policy("b", analyzer_pb2.ADVISORY, {"days": {"type": "integer", "default": 30}})
+    )
     configured = reconcile(info, None)
     assert configured["a"].enforcementLevel == analyzer_pb2.MANDATORY
     assert configured["b"].enforcementLevel == analyzer_pb2.ADVISORY
@@ -132,21 +165,55 @@ def test_unknown_token_gets_only_inputs():
 
 
 def test_policy_document_invoke_is_computed_like_the_provider():
-    result = _synth.invoke_result("aws:iam/getPolicyDocument:getPolicyDocument", {"statements": [{
-        "effect": "Deny", "actions": ["s3:*"], "resources": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
-        "principals": [{"type": "*", "identifiers": ["*"]}],
-        "conditions": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}]}]}, "r")
-    assert json.loads(result["json"]) == {"Version": "2012-10-17", "Statement": [{
-        "Effect": "Deny", "Action": "s3:*", "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
-        "Principal": {"*": "*"}, "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}
+    result = _synth.invoke_result(
+        "aws:iam/getPolicyDocument:getPolicyDocument",
+        {
+            "statements": [
+                {
+                    "effect": "Deny",
+                    "actions": ["s3:*"],
+                    "resources": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                    "principals": [{"type": "*", "identifiers": ["*"]}],
+                    "conditions": [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}],
+                }
+            ]
+        },
+        "r",
+    )
+    assert json.loads(result["json"]) == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Action": "s3:*",
+                "Resource": ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                "Principal": {"*": "*"},
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
 
 
 def test_readable_hides_secrets_and_marks_unknowns():
     secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "hunter2"}
     assert readable({"a": secret, "b": ["04da6b54-80e4-46f7-96ec-b56ff0331ba9"], "c": 7.0}) == {
-        "a": SECRET, "b": [UNKNOWN], "c": 7}
+        "a": SECRET,
+        "b": [UNKNOWN],
+        "c": 7,
+    }
 
 
 def test_catalogue_ids_come_from_policy_tags():
     info = analyzer_pb2.PolicyInfo(name="p", tags=["SEC-KMS-ROTATION", "catalogue:SEC-S3-BASELINE", "kms"])
     assert catalogue_ids(info) == ["SEC-KMS-ROTATION", "SEC-S3-BASELINE"]
+
+
+def test_suppressions_are_read_in_both_forms():
+    assert parse_suppressions("suppressed: legacy bucket, ticket SEC-42", "urn:a") == [
+        ("urn:a", "legacy bucket, ticket SEC-42")
+    ]
+    assert parse_suppressions("suppressed:\nurn:x\treason one\nurn:y\treason two", "") == [
+        ("urn:x", "reason one"),
+        ("urn:y", "reason two"),
+    ]
+    assert parse_suppressions("does not apply to asymmetric keys", "urn:a") == []

@@ -25,16 +25,37 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tools.preview",
         description="Run a Pulumi Python program on the SDK's mock engine and its policy packs on their real "
-                    "analyzer entry points. Nothing is deployed; no Pulumi CLI or cloud account is needed.")
-    parser.add_argument("--cwd", type=Path, default=Path("."), help="the Pulumi project directory (default .)")
-    parser.add_argument("--stack", help="stack name; reads Pulumi.<stack>.yaml (default: the only stack file)")
-    parser.add_argument("--policy-pack", dest="packs", action="append", type=Path, default=[],
-                        help="a policy pack directory (repeatable)")
-    parser.add_argument("--policy-pack-config", dest="pack_configs", action="append", type=Path, default=[],
-                        help="JSON config for the --policy-pack at the same position (repeatable)")
-    parser.add_argument("--mode", choices=("preview", "deploy"), default="preview",
-                        help="preview: computed outputs are unknown, as in `pulumi preview`; deploy: every "
-                             "output is known, as policies see inputs during `pulumi up`")
+        "analyzer entry points. Nothing is deployed; no Pulumi CLI or cloud account is needed.",
+    )
+    parser.add_argument(
+        "--cwd", type=Path, default=Path("."), help="the Pulumi project directory (default .)"
+    )
+    parser.add_argument(
+        "--stack", help="stack name; reads Pulumi.<stack>.yaml (default: the only stack file)"
+    )
+    parser.add_argument(
+        "--policy-pack",
+        dest="packs",
+        action="append",
+        type=Path,
+        default=[],
+        help="a policy pack directory (repeatable)",
+    )
+    parser.add_argument(
+        "--policy-pack-config",
+        dest="pack_configs",
+        action="append",
+        type=Path,
+        default=[],
+        help="JSON config for the --policy-pack at the same position (repeatable)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=("preview", "deploy"),
+        default="preview",
+        help="preview: computed outputs are unknown, as in `pulumi preview`; deploy: every "
+        "output is known, as policies see inputs during `pulumi up`",
+    )
     parser.add_argument("--json", dest="json_file", type=Path, help="also write the report as JSON to FILE")
     parser.add_argument("--no-tree", action="store_true", help="omit the resource tree from the printout")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of the tool's own errors")
@@ -42,11 +63,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _default_stack(directory: Path) -> str:
-    stacks = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
+    stacks = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
     if len(stacks) == 1:
         return stacks[0]
-    raise ProjectError("choose a stack with --stack " + (f"(found: {', '.join(stacks)})" if stacks
-                                                         else f"(no Pulumi.<stack>.yaml in {directory})"))
+    raise ProjectError(
+        "choose a stack with --stack "
+        + (f"(found: {', '.join(stacks)})" if stacks else f"(no Pulumi.<stack>.yaml in {directory})")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,8 +84,13 @@ def main(argv: list[str] | None = None) -> int:
         program = load_program(args.cwd, args.stack or _default_stack(args.cwd.resolve()))
         for note in program.notes:
             err.print(f"[yellow]note:[/yellow] {note}")
-        outcome = preview(program, args.mode, [p.resolve() for p in args.packs],
-                          [p.resolve() for p in args.pack_configs], lambda m: err.print(f"[dim]- {m}[/dim]"))
+        outcome = preview(
+            program,
+            args.mode,
+            [p.resolve() for p in args.packs],
+            [p.resolve() for p in args.pack_configs],
+            lambda m: err.print(f"[dim]- {m}[/dim]"),
+        )
     except ProgramError as exc:
         err.print(f"[red]error:[/red] the program failed:\n{exc}", markup=True, highlight=False)
         if exc.detail:
@@ -74,8 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:  # noqa: BLE001 - the tool's own failure: short unless --debug
         if args.debug:
             raise
-        err.print(f"[red]internal error:[/red] {traceback.format_exc(limit=1).strip().splitlines()[-1]} "
-                  "(rerun with --debug for the traceback)")
+        err.print(
+            f"[red]internal error:[/red] {traceback.format_exc(limit=1).strip().splitlines()[-1]} "
+            "(rerun with --debug for the traceback)"
+        )
         return 2
 
     report = report_module.build(program.name, program.stack, args.mode, outcome.registrations, outcome.runs)

@@ -40,7 +40,8 @@ from pulumi.runtime.sync_await import _sync_await
 def _load_synth():
     path = Path(__file__).with_name("_synth.py")
     spec = importlib.util.spec_from_file_location("_pulumi_offline_preview_synth", path)
-    assert spec and spec.loader  # noqa: S101 - our own sibling file
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -48,8 +49,12 @@ def _load_synth():
 
 _synth = _load_synth()
 
-_SEVERITY = {engine_pb2.DEBUG: "debug", engine_pb2.INFO: "info", engine_pb2.WARNING: "warning",
-             engine_pb2.ERROR: "error"}
+_SEVERITY = {
+    engine_pb2.DEBUG: "debug",
+    engine_pb2.INFO: "info",
+    engine_pb2.WARNING: "warning",
+    engine_pb2.ERROR: "error",
+}
 
 
 class RecordingEngine:
@@ -59,8 +64,13 @@ class RecordingEngine:
         self.logs: list[dict[str, str]] = []
 
     def Log(self, request):  # noqa: N802 - gRPC method name
-        self.logs.append({"severity": _SEVERITY.get(request.severity, "info"), "message": request.message,
-                          "urn": request.urn})
+        self.logs.append(
+            {
+                "severity": _SEVERITY.get(request.severity, "info"),
+                "message": request.message,
+                "urn": request.urn,
+            }
+        )
 
 
 class OfflineMocks(mocks.Mocks):
@@ -127,11 +137,19 @@ class RecordingMonitor(mocks.MockMonitor):
         props, options = request.object, _transform_options(request)
         for callback in chain:
             transform_request = resource_pb2.TransformRequest(
-                type=request.type, name=request.name, custom=request.custom, parent=request.parent,
-                properties=props, options=options)
+                type=request.type,
+                name=request.name,
+                custom=request.custom,
+                parent=request.parent,
+                properties=props,
+                options=options,
+            )
             with grpc.insecure_channel(callback.target) as channel:
-                reply = callback_pb2_grpc.CallbacksStub(channel).Invoke(callback_pb2.CallbackInvokeRequest(
-                    token=callback.token, request=transform_request.SerializeToString()))
+                reply = callback_pb2_grpc.CallbacksStub(channel).Invoke(
+                    callback_pb2.CallbackInvokeRequest(
+                        token=callback.token, request=transform_request.SerializeToString()
+                    )
+                )
             result = resource_pb2.TransformResponse.FromString(reply.response)
             if result.HasField("properties"):
                 props = result.properties
@@ -146,10 +164,15 @@ class RecordingMonitor(mocks.MockMonitor):
 
 def _transform_options(request) -> resource_pb2.TransformResourceOptions:
     opts = resource_pb2.TransformResourceOptions(
-        depends_on=list(request.dependencies), ignore_changes=list(request.ignoreChanges),
-        replace_on_changes=list(request.replaceOnChanges), version=request.version,
-        provider=request.provider, plugin_download_url=request.pluginDownloadURL,
-        deleted_with=request.deletedWith, additional_secret_outputs=list(request.additionalSecretOutputs))
+        depends_on=list(request.dependencies),
+        ignore_changes=list(request.ignoreChanges),
+        replace_on_changes=list(request.replaceOnChanges),
+        version=request.version,
+        provider=request.provider,
+        plugin_download_url=request.pluginDownloadURL,
+        deleted_with=request.deletedWith,
+        additional_secret_outputs=list(request.additionalSecretOutputs),
+    )
     if request.HasField("protect"):
         opts.protect = request.protect
     if request.HasField("retainOnDelete"):
@@ -184,8 +207,11 @@ def _apply_transformed_options(request, opts: resource_pb2.TransformResourceOpti
 def _registration_record(urn: str, request, response) -> dict[str, Any]:
     position = None
     if request.HasField("sourcePosition") and request.sourcePosition.uri:
-        position = {"uri": request.sourcePosition.uri, "line": request.sourcePosition.line,
-                    "column": request.sourcePosition.column}
+        position = {
+            "uri": request.sourcePosition.uri,
+            "line": request.sourcePosition.line,
+            "column": request.sourcePosition.column,
+        }
     return {
         "urn": urn,
         "type": request.type,
@@ -199,7 +225,8 @@ def _registration_record(urn: str, request, response) -> dict[str, Any]:
         "additionalSecretOutputs": list(request.additionalSecretOutputs),
         "aliases": [a.urn for a in request.aliases if a.urn],
         "customTimeouts": json_format.MessageToDict(request.customTimeouts)
-        if request.HasField("customTimeouts") else None,
+        if request.HasField("customTimeouts")
+        else None,
         "dependencies": list(request.dependencies),
         "propertyDependencies": {k: list(v.urns) for k, v in request.propertyDependencies.items()},
         "provider": request.provider,
@@ -232,11 +259,18 @@ def main(spec_path: str, out_path: str) -> int:
     asyncio.set_event_loop(loop)
     monitor = RecordingMonitor(OfflineMocks(preview=preview, region=spec.get("region") or ""))
     engine = RecordingEngine()
-    configure(mocks.MockSettings(
-        monitor=monitor,
-        monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-        engine=engine, project=spec["project"], stack=spec["stack"], dry_run=preview,
-        organization=spec.get("organization", "organization"), callbacks=None))
+    configure(
+        mocks.MockSettings(
+            monitor=monitor,
+            monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+            engine=engine,
+            project=spec["project"],
+            stack=spec["stack"],
+            dry_run=preview,
+            organization=spec.get("organization", "organization"),
+            callbacks=None,
+        )
+    )
     pulumi.runtime.set_all_config(spec["config"], spec["secretKeys"])
 
     result: dict[str, Any] = {"status": "ok"}
@@ -245,10 +279,16 @@ def main(spec_path: str, out_path: str) -> int:
     except pulumi.RunError as exc:
         result = {"status": "error", "kind": "RunError", "message": str(exc)}
     except Exception as exc:  # noqa: BLE001 - any program failure is the user's error to show
-        result = {"status": "error", "kind": type(exc).__name__, "message": str(exc),
-                  "traceback": _user_frames(exc, program_dir)}
+        result = {
+            "status": "error",
+            "kind": type(exc).__name__,
+            "message": str(exc),
+            "traceback": _user_frames(exc, program_dir),
+        }
     result["registrations"] = monitor.registrations
-    result["stackOutputs"] = next((v for k, v in monitor.outputs.items() if "::pulumi:pulumi:Stack::" in k), {})
+    result["stackOutputs"] = next(
+        (v for k, v in monitor.outputs.items() if "::pulumi:pulumi:Stack::" in k), {}
+    )
     result["logs"] = engine.logs
     Path(out_path).write_text(json.dumps(result), encoding="utf-8")
     return 0

@@ -100,16 +100,29 @@ def deploy_outputs(token: str, name: str, inputs: dict[str, Any], region: str) -
 
 _INVOKES = {
     "aws:index/getCallerIdentity:getCallerIdentity": lambda args, region: {
-        "accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline-preview",
-        "userId": "AIDAOFFLINEPREVIEW", "id": ACCOUNT_ID},
+        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/offline-preview",
+        "userId": "AIDAOFFLINEPREVIEW",
+        "id": ACCOUNT_ID,
+    },
     "aws:index/getPartition:getPartition": lambda args, region: {
-        "partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws"},
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "reverseDnsPrefix": "com.amazonaws",
+        "id": "aws",
+    },
     "aws:index/getRegion:getRegion": lambda args, region: {
-        "name": args.get("name") or region, "region": args.get("region") or region,
-        "endpoint": f"ec2.{region}.amazonaws.com", "description": region, "id": region},
+        "name": args.get("name") or region,
+        "region": args.get("region") or region,
+        "endpoint": f"ec2.{region}.amazonaws.com",
+        "description": region,
+        "id": region,
+    },
     "aws:index/getAvailabilityZones:getAvailabilityZones": lambda args, region: {
-        "names": [f"{region}{z}" for z in "abc"], "zoneIds": [f"{region[:3]}{region[-1]}-az{i}" for i in (1, 2, 3)],
-        "id": region},
+        "names": [f"{region}{z}" for z in "abc"],
+        "zoneIds": [f"{region[:3]}{region[-1]}-az{i}" for i in (1, 2, 3)],
+        "id": region,
+    },
 }
 
 
@@ -124,8 +137,12 @@ def _policy_document(args: dict[str, Any], region: str) -> dict[str, Any]:
         if st.get("sid"):
             out["Sid"] = st["sid"]
         out["Effect"] = st.get("effect") or "Allow"
-        for key, wire in (("actions", "Action"), ("notActions", "NotAction"), ("resources", "Resource"),
-                          ("notResources", "NotResource")):
+        for key, wire in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
             if st.get(key):
                 out[wire] = one_or_many(st[key])
         for key, wire in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
@@ -141,8 +158,11 @@ def _policy_document(args: dict[str, Any], region: str) -> dict[str, Any]:
     if args.get("policyId"):
         document["Id"] = args["policyId"]
     text = json.dumps(document, indent=2)
-    return {"json": text, "minifiedJson": json.dumps(document, separators=(",", ":")),
-            "id": hashlib.sha256(text.encode()).hexdigest()[:10]}
+    return {
+        "json": text,
+        "minifiedJson": json.dumps(document, separators=(",", ":")),
+        "id": hashlib.sha256(text.encode()).hexdigest()[:10],
+    }
 
 
 _INVOKES["aws:iam/getPolicyDocument:getPolicyDocument"] = _policy_document

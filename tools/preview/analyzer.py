@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import queue
-import subprocess  # noqa: S404 - we run the user's own policy pack, as the CLI does
+import subprocess  # noqa: S404  # nosec B404 - we run the user's own policy pack, as the CLI does
 import threading
 import time
 from collections.abc import Iterator
@@ -87,8 +87,10 @@ def _pack_interpreter(pack_dir: Path) -> tuple[list[str], dict[str, str]]:
         venv_dir = (pack_dir / venv).resolve()
         python = venv_dir / "bin" / "python"
         if not python.exists():
-            raise PackError(f"{manifest}: virtualenv {venv_dir} does not exist; create it and install "
-                            f"{pack_dir / 'requirements.txt'} into it")
+            raise PackError(
+                f"{manifest}: virtualenv {venv_dir} does not exist; create it and install "
+                f"{pack_dir / 'requirements.txt'} into it"
+            )
         env["PATH"] = f"{venv_dir / 'bin'}{os.pathsep}{env.get('PATH', '')}"
         return [str(python)], env
     return ["python3"], env
@@ -120,7 +122,9 @@ def _read_port(process: subprocess.Popen) -> int:
     except ValueError:
         process.wait(timeout=10)
         stderr = process.stderr.read().decode(errors="replace").strip()
-        raise PackError(f"the policy pack failed to start:\n{stderr or line.decode(errors='replace')}") from None
+        raise PackError(
+            f"the policy pack failed to start:\n{stderr or line.decode(errors='replace')}"
+        ) from None
     if not 0 < port < 65536:
         raise PackError(f"the policy pack reported an invalid port {port}")
     return port
@@ -147,23 +151,32 @@ class Analysis:
             provider = self.by_urn.get(urn)
             if provider:
                 return analyzer_pb2.AnalyzerProviderResource(
-                    type=provider["type"], name=provider["name"], urn=urn, properties=_struct(provider["inputs"]))
+                    type=provider["type"],
+                    name=provider["name"],
+                    urn=urn,
+                    properties=_struct(provider["inputs"]),
+                )
         package = resource_type.split(":", 1)[0]
         if package == "pulumi":
             return None
         # The engine's default provider for the package takes that package's stack config as inputs.
         props = {k.split(":", 1)[1]: v for k, v in self.program.config.items() if k.startswith(f"{package}:")}
         urn = f"urn:pulumi:{self.program.stack}::{self.program.name}::pulumi:providers:{package}::default"
-        return analyzer_pb2.AnalyzerProviderResource(type=f"pulumi:providers:{package}", name="default",
-                                                     urn=urn, properties=_struct(props))
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=f"pulumi:providers:{package}", name="default", urn=urn, properties=_struct(props)
+        )
 
     @staticmethod
     def _options(reg: dict[str, Any]) -> analyzer_pb2.AnalyzerResourceOptions:
         options = analyzer_pb2.AnalyzerResourceOptions(
-            protect=reg["protect"], ignoreChanges=reg["ignoreChanges"],
+            protect=reg["protect"],
+            ignoreChanges=reg["ignoreChanges"],
             deleteBeforeReplace=bool(reg["deleteBeforeReplace"]),
             deleteBeforeReplaceDefined=bool(reg["deleteBeforeReplace"]),
-            additionalSecretOutputs=reg["additionalSecretOutputs"], aliases=reg["aliases"], parent=reg["parent"])
+            additionalSecretOutputs=reg["additionalSecretOutputs"],
+            aliases=reg["aliases"],
+            parent=reg["parent"],
+        )
         options.customTimeouts.SetInParent()
         if reg.get("customTimeouts"):
             json_format.ParseDict(reg["customTimeouts"], options.customTimeouts)
@@ -171,21 +184,36 @@ class Analysis:
 
     def run(self, pack_dir: Path, file_config: dict[str, Any] | None, config_origin: str) -> PackRun:
         command, env = _pack_interpreter(pack_dir)
-        env.update({"PULUMI_CONFIG": json.dumps(self.program.config), "PULUMI_PROJECT": self.program.name,
-                    "PULUMI_STACK": self.program.stack, "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
-                    "PULUMI_ORGANIZATION": "organization"})
+        env.update(
+            {
+                "PULUMI_CONFIG": json.dumps(self.program.config),
+                "PULUMI_PROJECT": self.program.name,
+                "PULUMI_STACK": self.program.stack,
+                "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
+                "PULUMI_ORGANIZATION": "organization",
+            }
+        )
         with _engine_server() as (engine_address, engine_log):
-            process = subprocess.Popen(  # noqa: S603 - the user's pack, started like the CLI starts it
-                [*command, "-u", "-m", "pulumi.policy", engine_address, "."], cwd=pack_dir, env=env,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            process = subprocess.Popen(  # noqa: S603  # nosec B603 - the user's pack, started like the CLI starts it
+                [*command, "-u", "-m", "pulumi.policy", engine_address, "."],
+                cwd=pack_dir,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
             try:
                 port = _read_port(process)
-                with grpc.insecure_channel(f"127.0.0.1:{port}", options=[
+                with grpc.insecure_channel(
+                    f"127.0.0.1:{port}",
+                    options=[
                         ("grpc.max_receive_message_length", _MAX_MESSAGE),
-                        ("grpc.max_send_message_length", _MAX_MESSAGE)]) as channel:
+                        ("grpc.max_send_message_length", _MAX_MESSAGE),
+                    ],
+                ) as channel:
                     grpc.channel_ready_future(channel).result(timeout=30)
-                    result = self._converse(analyzer_pb2_grpc.AnalyzerStub(channel), pack_dir, file_config,
-                                            config_origin)
+                    result = self._converse(
+                        analyzer_pb2_grpc.AnalyzerStub(channel), pack_dir, file_config, config_origin
+                    )
             except grpc.RpcError as exc:
                 raise PackError(f"policy pack {pack_dir} failed: {exc.details()}") from exc
             finally:
@@ -201,9 +229,16 @@ class Analysis:
         stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=configured))
         run.configured_levels = {name: LEVEL_NAMES[c.enforcementLevel] for name, c in configured.items()}
         try:
-            stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=self.program.stack, project=self.program.name, organization="organization",
-                dry_run=self.dry_run, config=self.program.config, config_secret_keys=self.program.secret_keys))
+            stub.ConfigureStack(
+                analyzer_pb2.AnalyzerStackConfigureRequest(
+                    stack=self.program.stack,
+                    project=self.program.name,
+                    organization="organization",
+                    dry_run=self.dry_run,
+                    config=self.program.config,
+                    config_secret_keys=self.program.secret_keys,
+                )
+            )
         except grpc.RpcError as exc:  # older SDKs do not implement it; the engine ignores that too
             if exc.code() != grpc.StatusCode.UNIMPLEMENTED:
                 raise
@@ -212,8 +247,13 @@ class Analysis:
         for reg in self.registrations:
             inputs = reg["inputs"]
             provider = self._provider(reg["provider"], reg["type"])
-            request = analyzer_pb2.AnalyzeRequest(type=reg["type"], name=reg["name"], urn=reg["urn"],
-                                                  properties=_struct(inputs), options=self._options(reg))
+            request = analyzer_pb2.AnalyzeRequest(
+                type=reg["type"],
+                name=reg["name"],
+                urn=reg["urn"],
+                properties=_struct(inputs),
+                options=self._options(reg),
+            )
             if provider is not None:
                 request.provider.CopyFrom(provider)
             remediated = stub.Remediate(request)
@@ -232,8 +272,14 @@ class Analysis:
         stack_request = analyzer_pb2.AnalyzeStackRequest()
         for reg in self.registrations:
             resource = stack_request.resources.add(
-                type=reg["type"], name=reg["name"], urn=reg["urn"], parent=reg["parent"],
-                dependencies=reg["dependencies"], properties=_struct(reg["outputs"]), options=self._options(reg))
+                type=reg["type"],
+                name=reg["name"],
+                urn=reg["urn"],
+                parent=reg["parent"],
+                dependencies=reg["dependencies"],
+                properties=_struct(reg["outputs"]),
+                options=self._options(reg),
+            )
             provider = self._provider(reg["provider"], reg["type"])
             if provider is not None:
                 resource.provider.CopyFrom(provider)

@@ -16,8 +16,12 @@ import jsonschema
 from google.protobuf import json_format
 from pulumi.runtime.proto import analyzer_pb2
 
-LEVELS = {"advisory": analyzer_pb2.ADVISORY, "mandatory": analyzer_pb2.MANDATORY,
-          "remediate": analyzer_pb2.REMEDIATE, "disabled": analyzer_pb2.DISABLED}
+LEVELS = {
+    "advisory": analyzer_pb2.ADVISORY,
+    "mandatory": analyzer_pb2.MANDATORY,
+    "remediate": analyzer_pb2.REMEDIATE,
+    "disabled": analyzer_pb2.DISABLED,
+}
 LEVEL_NAMES = {v: k for k, v in LEVELS.items()}
 
 
@@ -40,15 +44,19 @@ def load_config_file(path: Path) -> dict[str, Any]:
 def _parse_entry(name: str, value: Any) -> tuple[str | None, dict[str, Any]]:
     if isinstance(value, str):
         if value not in LEVELS:
-            raise PackConfigError(f"parsing enforcement level for {name!r}: {value!r} is not a valid "
-                                  f"enforcement level (allowed: {', '.join(LEVELS)})")
+            raise PackConfigError(
+                f"parsing enforcement level for {name!r}: {value!r} is not a valid "
+                f"enforcement level (allowed: {', '.join(LEVELS)})"
+            )
         return value, {}
     if isinstance(value, dict):
         props = dict(value)
         level = props.pop("enforcementLevel", None)
         if level is not None and level not in LEVELS:
-            raise PackConfigError(f"parsing enforcement level for {name!r}: {level!r} is not a valid "
-                                  f"enforcement level (allowed: {', '.join(LEVELS)})")
+            raise PackConfigError(
+                f"parsing enforcement level for {name!r}: {level!r} is not a valid "
+                f"enforcement level (allowed: {', '.join(LEVELS)})"
+            )
         return level, props
     raise PackConfigError(f"parsing {name!r}: {value!r} is not a valid value; must be a string or object")
 
@@ -63,8 +71,10 @@ def _apply(result: dict[str, dict[str, Any]], config: dict[str, Any], origin: st
         if name == "all":
             continue
         if name not in result:
-            raise PackConfigError(f"{origin} configures {name!r}, which is not a policy of this pack "
-                                  f"(known: {', '.join(sorted(result))})")
+            raise PackConfigError(
+                f"{origin} configures {name!r}, which is not a policy of this pack "
+                f"(known: {', '.join(sorted(result))})"
+            )
         level, props = _parse_entry(name, value)
         if level is not None:
             result[name]["level"] = level
@@ -73,22 +83,36 @@ def _apply(result: dict[str, dict[str, Any]], config: dict[str, Any], origin: st
 
 def _schema(policy: analyzer_pb2.PolicyInfo) -> dict[str, Any]:
     schema = json_format.MessageToDict(policy.configSchema, preserving_proto_field_name=True)
-    return {"type": "object", "properties": schema.get("properties", {}), "required": schema.get("required", [])}
+    return {
+        "type": "object",
+        "properties": schema.get("properties", {}),
+        "required": schema.get("required", []),
+    }
 
 
-def reconcile(info: analyzer_pb2.AnalyzerInfo, file_config: dict[str, Any] | None,
-              origin: str = "policy pack config") -> dict[str, analyzer_pb2.PolicyConfig]:
+def reconcile(
+    info: analyzer_pb2.AnalyzerInfo, file_config: dict[str, Any] | None, origin: str = "policy pack config"
+) -> dict[str, analyzer_pb2.PolicyConfig]:
     """Returns the Configure payload: one entry for every policy of the pack."""
     result: dict[str, dict[str, Any]] = {}
     for policy in info.policies:
-        defaults = {k: v["default"] for k, v in _schema(policy)["properties"].items()
-                    if isinstance(v, dict) and "default" in v}
-        result[policy.name] = {"level": LEVEL_NAMES.get(policy.enforcementLevel, "advisory"),
-                               "properties": defaults}
+        defaults = {
+            k: v["default"]
+            for k, v in _schema(policy)["properties"].items()
+            if isinstance(v, dict) and "default" in v
+        }
+        result[policy.name] = {
+            "level": LEVEL_NAMES.get(policy.enforcementLevel, "advisory"),
+            "properties": defaults,
+        }
     # The proto cannot tell "advisory" from "unset", and neither can the CLI: it takes the value as sent.
-    initial = {name: {"enforcementLevel": LEVEL_NAMES.get(entry.enforcementLevel, "advisory"),
-                      **json_format.MessageToDict(entry.properties)}
-               for name, entry in info.initialConfig.items()}
+    initial = {
+        name: {
+            "enforcementLevel": LEVEL_NAMES.get(entry.enforcementLevel, "advisory"),
+            **json_format.MessageToDict(entry.properties),
+        }
+        for name, entry in info.initialConfig.items()
+    }
     _apply(result, initial, "the pack's initial config")
     if file_config:
         _apply(result, file_config, origin)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-SECRET_PLACEHOLDER = "[secret: not decrypted by the offline preview]"
+SECRET_PLACEHOLDER = "[secret: not decrypted by the offline preview]"  # noqa: S105  # nosec B105
 _DECLARED_TYPES = {"string", "integer", "boolean", "array"}
 
 
@@ -107,7 +107,7 @@ def _interpreter(directory: Path, runtime: Any) -> str:
     options = runtime.get("options", {}) if isinstance(runtime, dict) else {}
     venv = options.get("virtualenv") if isinstance(options, dict) else None
     if venv:
-        candidate = (directory / venv / "bin" / "python")
+        candidate = directory / venv / "bin" / "python"
         if candidate.exists():
             return str(candidate)
     return sys.executable
@@ -123,7 +123,9 @@ def load_program(directory: Path, stack: str) -> Program:
     runtime = project.get("runtime")
     runtime_name = runtime.get("name") if isinstance(runtime, dict) else runtime
     if runtime_name != "python":
-        raise ProjectError(f"{project_file}: runtime is {runtime_name!r}; the offline preview runs python programs")
+        raise ProjectError(
+            f"{project_file}: runtime is {runtime_name!r}; the offline preview runs python programs"
+        )
 
     main = directory / str(project.get("main", "."))
     if main.is_dir():
@@ -133,7 +135,9 @@ def load_program(directory: Path, stack: str) -> Program:
 
     stack_file = directory / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
-        raise ProjectError(f"no stack file {stack_file.name} in {directory} (stack {stack!r} is not configured)")
+        raise ProjectError(
+            f"no stack file {stack_file.name} in {directory} (stack {stack!r} is not configured)"
+        )
     stack_config = _read_yaml(stack_file).get("config") or {}
     if not isinstance(stack_config, dict):
         raise ProjectError(f"{stack_file}: `config` must be a mapping")
@@ -173,18 +177,29 @@ def load_program(directory: Path, stack: str) -> Program:
 
     for key in required:
         if key not in values:
-            problems.append(f"{key}: required by Pulumi.yaml but not set in {stack_file.name} "
-                            f"(pulumi config set {key.split(':', 1)[1]} <value> --stack {stack})")
+            problems.append(
+                f"{key}: required by Pulumi.yaml but not set in {stack_file.name} "
+                f"(pulumi config set {key.split(':', 1)[1]} <value> --stack {stack})"
+            )
     for key, declared in declared_types.items():
         if key in values:
             problem = _check_type(key, declared, values[key], f"value in {stack_file.name}")
             if problem:
                 problems.append(problem)
     if _read_yaml(stack_file).get("environment"):
-        notes.append(f"{stack_file.name} imports Pulumi ESC environments; the offline preview cannot open them")
+        notes.append(
+            f"{stack_file.name} imports Pulumi ESC environments; the offline preview cannot open them"
+        )
     if problems:
         raise ProjectError("invalid stack configuration:\n  - " + "\n  - ".join(problems))
 
-    return Program(name=name, directory=directory, main=main, interpreter=_interpreter(directory, runtime),
-                   stack=stack, config={k: _wire_value(v) for k, v in values.items()},
-                   secret_keys=sorted(secret_keys), notes=notes)
+    return Program(
+        name=name,
+        directory=directory,
+        main=main,
+        interpreter=_interpreter(directory, runtime),
+        stack=stack,
+        config={k: _wire_value(v) for k, v in values.items()},
+        secret_keys=sorted(secret_keys),
+        notes=notes,
+    )

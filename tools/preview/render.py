@@ -13,8 +13,11 @@ _LEVEL_STYLE = {"mandatory": "bold red", "remediate": "bold red", "advisory": "y
 
 
 def _label(resource: dict[str, Any]) -> str:
-    flags = [flag for flag, on in (("protect", resource["protect"]),
-                                   ("retainOnDelete", resource["retainOnDelete"])) if on]
+    flags = [
+        flag
+        for flag, on in (("protect", resource["protect"]), ("retainOnDelete", resource["retainOnDelete"]))
+        if on
+    ]
     suffix = f" [dim]({', '.join(flags)})[/dim]" if flags else ""
     return f"{resource['name']} [cyan]{resource['type']}[/cyan]{suffix}"
 
@@ -42,8 +45,12 @@ def _short(urn: str) -> str:
 
 def render(report: dict[str, Any], console: Console, show_tree: bool = True) -> None:
     summary = report["summary"]
-    console.rule(f"[bold]Offline preview[/bold] {report['project']}/{report['stack']} (mode: {report['mode']})")
-    console.print("[dim]The real program and policy packs on the Pulumi SDK's mock engine. Nothing was deployed.[/dim]")
+    console.rule(
+        f"[bold]Offline preview[/bold] {report['project']}/{report['stack']} (mode: {report['mode']})"
+    )
+    console.print(
+        "[dim]The real program and policy packs on the Pulumi SDK's mock engine. Nothing was deployed.[/dim]"
+    )
     if show_tree:
         tree = _tree(report)
         if tree is not None:
@@ -58,34 +65,50 @@ def render(report: dict[str, Any], console: Console, show_tree: bool = True) -> 
     by_policy: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for violation in report["violations"]:
         by_policy[violation["policy"]].append(violation)
-    for policy, items in sorted(by_policy.items(), key=lambda kv: (kv[1][0]["enforcementLevel"] != "mandatory",
-                                                                   kv[0])):
+    for policy, items in sorted(
+        by_policy.items(), key=lambda kv: (kv[1][0]["enforcementLevel"] != "mandatory", kv[0])
+    ):
         level = items[0]["enforcementLevel"]
         ids = ", ".join(items[0]["catalogueIds"]) or "no catalogue id"
-        console.print(f"[{_LEVEL_STYLE.get(level, '')}]{level.upper()}[/] [bold]{policy}[/bold] ({ids}) "
-                      f"- {len(items)} violation(s)")
+        console.print(
+            f"[{_LEVEL_STYLE.get(level, '')}]{level.upper()}[/] [bold]{policy}[/bold] ({ids}) "
+            f"- {len(items)} violation(s)"
+        )
         for item in items:
             message = item["message"].split("\n", 1)[-1] if "\n" in item["message"] else item["message"]
             console.print(f"    {_short(item['urn'])}: {message}", markup=False, highlight=False)
 
     if report["notEvaluated"]:
-        console.print(f"[yellow]Not evaluated at preview ({len(report['notEvaluated'])}); these run during "
-                      f"`pulumi up`, when the values are known:[/yellow]")
+        console.print(
+            f"[yellow]Not evaluated at preview ({len(report['notEvaluated'])}); these run during "
+            f"`pulumi up`, when the values are known:[/yellow]"
+        )
         for item in report["notEvaluated"]:
-            console.print(f"    {item['policy']} on {_short(item['urn'])}: {item['reason']}",
-                          markup=False, highlight=False)
+            console.print(
+                f"    {item['policy']} on {_short(item['urn'])}: {item['reason']}",
+                markup=False,
+                highlight=False,
+            )
     if report["suppressed"]:
         console.print(f"[blue]Suppressed ({len(report['suppressed'])}):[/blue]")
         for item in report["suppressed"]:
-            console.print(f"    {item['policy']} on {_short(item['urn'])}: {item['reason']}",
-                          markup=False, highlight=False)
+            console.print(
+                f"    {item['policy']} on {_short(item['urn'])}: {item['reason']}",
+                markup=False,
+                highlight=False,
+            )
     if report["remediations"]:
         console.print(f"[green]Remediated by the pack ({len(report['remediations'])}):[/green]")
         for item in report["remediations"]:
             console.print(f"    {item['policy']} on {_short(item['urn'])}", markup=False, highlight=False)
 
-    verdict = ("[bold red]FAILED[/bold red]: mandatory violations" if summary["mandatory"]
-               else "[bold green]PASSED[/bold green]: no mandatory violation")
-    console.print(f"{verdict} - {summary['policies']} policies, {summary['mandatory']} mandatory, "
-                  f"{summary['advisory']} advisory, {summary['notEvaluated']} not evaluated, "
-                  f"{summary['suppressed']} suppressed")
+    verdict = (
+        "[bold red]FAILED[/bold red]: mandatory violations"
+        if summary["mandatory"]
+        else "[bold green]PASSED[/bold green]: no mandatory violation"
+    )
+    console.print(
+        f"{verdict} - {summary['policies']} policies, {summary['mandatory']} mandatory, "
+        f"{summary['advisory']} advisory, {summary['notEvaluated']} not evaluated, "
+        f"{summary['suppressed']} suppressed"
+    )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess  # noqa: S404 - runs the user's own program, as the language host does
+import subprocess  # noqa: S404  # nosec B404 - runs the user's own program, as the language host does
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .analyzer import Analysis, PackRun
 from .pack_config import load_config_file
@@ -35,38 +36,63 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def run_program(program: Program, mode: str) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, str]]]:
-    spec = {"programDir": str(program.directory), "main": str(program.main), "project": program.name,
-            "stack": program.stack, "mode": mode, "config": program.config, "secretKeys": program.secret_keys,
-            "region": program.region}
+def run_program(
+    program: Program, mode: str
+) -> tuple[list[dict[str, Any]], dict[str, Any], list[dict[str, str]]]:
+    spec = {
+        "programDir": str(program.directory),
+        "main": str(program.main),
+        "project": program.name,
+        "stack": program.stack,
+        "mode": mode,
+        "config": program.config,
+        "secretKeys": program.secret_keys,
+        "region": program.region,
+    }
     with tempfile.TemporaryDirectory(prefix="offline-preview-") as tmp:
         spec_path, out_path = Path(tmp, "spec.json"), Path(tmp, "out.json")
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         try:
-            completed = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            completed = subprocess.run(  # noqa: S603  # nosec B603 - fixed argv, no shell
                 [program.interpreter, str(_HOST), str(spec_path), str(out_path)],
-                capture_output=True, text=True, timeout=_PROGRAM_TIMEOUT_S, check=False)
+                capture_output=True,
+                text=True,
+                timeout=_PROGRAM_TIMEOUT_S,
+                check=False,
+            )
         except subprocess.TimeoutExpired as exc:
             raise ProgramError(f"the program did not finish within {_PROGRAM_TIMEOUT_S}s") from exc
         if not out_path.exists():
-            raise ProgramError(f"the program's interpreter {program.interpreter} failed before running it",
-                               completed.stderr.strip() or completed.stdout.strip())
+            raise ProgramError(
+                f"the program's interpreter {program.interpreter} failed before running it",
+                completed.stderr.strip() or completed.stdout.strip(),
+            )
         result = json.loads(out_path.read_text(encoding="utf-8"))
-    logs = result["logs"] + [{"severity": "info", "message": line, "urn": ""}
-                             for line in completed.stdout.splitlines() if line.strip()]
+    logs = result["logs"] + [
+        {"severity": "info", "message": line, "urn": ""}
+        for line in completed.stdout.splitlines()
+        if line.strip()
+    ]
     if result["status"] != "ok":
         errors = [log["message"] for log in result["logs"] if log["severity"] == "error"]
-        message = result["message"] if result["kind"] == "RunError" else f"{result['kind']}: {result['message']}"
-        detail = "\n".join(part for part in (result.get("traceback"), *errors, completed.stderr.strip()) if part)
+        message = (
+            result["message"] if result["kind"] == "RunError" else f"{result['kind']}: {result['message']}"
+        )
+        detail = "\n".join(
+            part for part in (result.get("traceback"), *errors, completed.stderr.strip()) if part
+        )
         raise ProgramError(message, detail or None)
     return result["registrations"], result["stackOutputs"], logs
 
 
-def preview(program: Program, mode: str, packs: list[Path], pack_configs: list[Path],
-            progress: Callable[[str], None]) -> Outcome:
+def preview(
+    program: Program, mode: str, packs: list[Path], pack_configs: list[Path], progress: Callable[[str], None]
+) -> Outcome:
     started = time.perf_counter()
-    progress(f"running {program.main.relative_to(program.directory)} for stack {program.stack!r} "
-             f"(mode {mode}) under the mock engine")
+    progress(
+        f"running {program.main.relative_to(program.directory)} for stack {program.stack!r} "
+        f"(mode {mode}) under the mock engine"
+    )
     registrations, stack_outputs, logs = run_program(program, mode)
     outcome = Outcome(registrations, stack_outputs, logs)
     outcome.timings["program"] = time.perf_counter() - started

@@ -1,0 +1,1 @@
+"""One module per AWS service area; each exposes ``POLICIES``."""
