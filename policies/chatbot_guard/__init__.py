@@ -12,13 +12,13 @@ from pulumi_policy import Policy
 
 from .metadata import RuleMeta, meta_of
 from .profile import build_stack_profile
-from .rules import cloudfront, kms, logs, s3
+from .rules import rule_modules
 
 PACK_NAME = "chatbot-security"
 
 
 def _rules() -> list[Policy]:
-    return [*kms.POLICIES, *s3.POLICIES, *logs.POLICIES, *cloudfront.POLICIES]
+    return [policy for module in rule_modules() for policy in module.POLICIES]
 
 
 def all_policies() -> list[Policy]:

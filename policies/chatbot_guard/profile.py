@@ -85,6 +85,19 @@ CONFIG_PROPERTIES: dict[str, dict[str, Any]] = {
         "default": _DEFAULTS.rate_limit_ceiling,
         "description": "Highest per-IP WAF rate limit (requests per 5 minutes) accepted.",
     },
+    "adminGroups": {
+        "type": "array",
+        "items": {"type": "string", "minLength": 1},
+        "minItems": 1,
+        "default": list(_DEFAULTS.admin_groups),
+        "description": "Names of the user-pool group whose members administer the chatbot (SEC-ADMIN-GROUP).",
+    },
+    "customerManagedKeys": {
+        "type": "string",
+        "enum": ["auto", "required", "optional"],
+        "default": _DEFAULTS.customer_managed_keys,
+        "description": "When data stores need customer managed KMS keys (auto: once the stack creates one).",
+    },
 }
 
 # The proto schema carries only properties/required, so the top-level additionalProperties: false is

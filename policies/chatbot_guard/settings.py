@@ -69,6 +69,9 @@ class PackSettings:
     minimum_tls_version: str = "TLSv1.2_2021"
     log_retention_floor_days: int = 30
     rate_limit_ceiling: int = 2000
+    admin_groups: tuple[str, ...] = ("admin",)
+    # "auto": customer managed keys are required once the stack creates one (it "enables CMKs").
+    customer_managed_keys: str = "auto"
 
     def suppression_for(self, policy: str, urn: str) -> Suppression | None:
         """The first matching suppression that has a reason; reasonless ones never apply."""
@@ -156,7 +159,10 @@ _KEYS = (
     "minimumTlsVersion",
     "logRetentionFloorDays",
     "rateLimitCeiling",
+    "adminGroups",
+    "customerManagedKeys",
 )
+CMK_CHOICES = ("auto", "required", "optional")
 
 
 def parse_settings(raw: Mapping[str, Any]) -> PackSettings:
@@ -173,6 +179,12 @@ def parse_settings(raw: Mapping[str, Any]) -> PackSettings:
         reader.errors.append(f"minimumTlsVersion: {tls!r} is not one of {list(MINIMUM_TLS_CHOICES)}")
     floor = reader.integer("logRetentionFloorDays", 1)
     ceiling = reader.integer("rateLimitCeiling", 10)
+    admin_groups = reader.strings("adminGroups")
+    if admin_groups == ():
+        reader.errors.append("adminGroups: name at least one administrators group")
+    cmk = raw.get("customerManagedKeys", defaults.customer_managed_keys)
+    if cmk not in CMK_CHOICES:
+        reader.errors.append(f"customerManagedKeys: {cmk!r} is not one of {list(CMK_CHOICES)}")
     suppressions = tuple(
         Suppression(item["policy"], item["urn"], normalise_reason(item["reason"]))
         for item in reader.objects("suppressions", ("policy", "urn"), ("reason",))
@@ -196,6 +208,8 @@ def parse_settings(raw: Mapping[str, Any]) -> PackSettings:
         minimum_tls_version=str(tls),
         log_retention_floor_days=floor if floor is not None else defaults.log_retention_floor_days,
         rate_limit_ceiling=ceiling if ceiling is not None else defaults.rate_limit_ceiling,
+        admin_groups=admin_groups or defaults.admin_groups,
+        customer_managed_keys=str(cmk),
     )
 
 

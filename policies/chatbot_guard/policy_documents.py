@@ -1,0 +1,123 @@
+"""IAM policy documents: where each resource token keeps them, and their statements normalised.
+
+IAM accepts a string or a list for Action, Resource and the principal values, and a document may
+arrive as JSON text or (from a Pulumi program that passed a dict) as an object. Rules should not care.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from typing import Any
+
+from .props import Known, Unknown, lookup, unwrap
+
+# Token -> paths of permission policy documents ("[]" walks a list). Trust policies are not listed.
+PERMISSION_DOCUMENTS: Mapping[str, tuple[str, ...]] = {
+    "aws:iam/policy:Policy": ("policy",),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:iam/userPolicy:UserPolicy": ("policy",),
+    "aws:iam/groupPolicy:GroupPolicy": ("policy",),
+    "aws:iam/role:Role": ("inlinePolicies[].policy",),
+    "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy": ("inlinePolicy",),
+}
+
+
+class DocumentError(ValueError):
+    """A policy document that is not valid JSON / not an IAM document."""
+
+
+def _as_list(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+@dataclass(frozen=True)
+class Statement:
+    effect: str
+    actions: tuple[str, ...] = ()
+    not_actions: tuple[str, ...] = ()
+    resources: tuple[str, ...] = ()
+    not_resources: tuple[str, ...] = ()
+    principals: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    conditions: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    sid: str = ""
+
+    @property
+    def allows(self) -> bool:
+        return self.effect == "Allow"
+
+    def label(self, index: int) -> str:
+        return f"statement {self.sid!r}" if self.sid else f"statement #{index + 1}"
+
+
+def parse_document(document: Any) -> list[Statement]:
+    """Statements of a document given as JSON text or as an already-parsed object."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError as exc:
+            raise DocumentError(f"not valid JSON: {exc.msg}") from exc
+    if not isinstance(document, Mapping):
+        raise DocumentError("a policy document must be a JSON object")
+    raw = document.get("Statement", [])
+    raw = [raw] if isinstance(raw, Mapping) else raw
+    statements = []
+    for item in raw:
+        if not isinstance(item, Mapping):
+            raise DocumentError("every Statement must be an object")
+        principal = item.get("Principal")
+        principals = (
+            {"*": ("*",)}
+            if principal == "*"
+            else {k: _as_list(v) for k, v in principal.items()}
+            if isinstance(principal, Mapping)
+            else {}
+        )
+        statements.append(
+            Statement(
+                effect=str(item.get("Effect", "")),
+                actions=_as_list(item.get("Action")),
+                not_actions=_as_list(item.get("NotAction")),
+                resources=_as_list(item.get("Resource")),
+                not_resources=_as_list(item.get("NotResource")),
+                principals=principals,
+                conditions=dict(item.get("Condition") or {}),
+                sid=str(item.get("Sid", "")),
+            )
+        )
+    return statements
+
+
+def _walk(props: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """(concrete path, Lookup) for each place ``path`` names; ``a[].b`` visits every element of a."""
+    head, sep, rest = path.partition("[].")
+    if not sep:
+        yield path, lookup(props, path)
+        return
+    container = lookup(props, head)
+    if isinstance(container, Known):
+        for index in range(len(container.value)):
+            yield from _walk(props, f"{head}[{index}].{rest}")
+    elif isinstance(container, Unknown):
+        yield head, container
+
+
+def documents(resource_type: str, props: Any) -> Iterator[tuple[str, Known | Unknown]]:
+    """Each permission document a resource carries, as (property path, Known(parsed value) | Unknown)."""
+    for path in PERMISSION_DOCUMENTS.get(resource_type, ()):
+        for concrete, found in _walk(props, path):
+            if isinstance(found, Known):
+                yield concrete, Known(unwrap(found.value))
+            elif isinstance(found, Unknown):
+                yield concrete, found
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """IAM's case-insensitive wildcard match of an action pattern (``s3:Get*``) against an action."""
+    return fnmatchcase(action.lower(), pattern.lower())

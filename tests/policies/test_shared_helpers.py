@@ -1,0 +1,82 @@
+"""policy_documents.py and cmk.py: the helpers several rule modules share."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from chatbot_guard.cmk import customer_managed_key_set
+from chatbot_guard.policy_documents import DocumentError, Statement, action_matches, documents, parse_document
+from chatbot_guard.props import Known, Unknown
+
+from .harness import UNKNOWN
+
+
+def test_parse_document_normalises_strings_and_lists() -> None:
+    doc = {
+        "Statement": {
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": ["a", "b"],
+            "Principal": "*",
+            "Sid": "Read",
+            "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+        }
+    }
+    for form in (doc, json.dumps(doc)):
+        (statement,) = parse_document(form)
+        assert statement == Statement(
+            "Allow",
+            ("s3:GetObject",),
+            (),
+            ("a", "b"),
+            (),
+            {"*": ("*",)},
+            {"Bool": {"aws:SecureTransport": "true"}},
+            "Read",
+        )
+        assert statement.allows and statement.label(0) == "statement 'Read'"
+
+
+@pytest.mark.parametrize("bad", ["{not json", "[]", json.dumps({"Statement": ["x"]})])
+def test_invalid_documents_raise(bad: str) -> None:
+    with pytest.raises(DocumentError):
+        parse_document(bad)
+
+
+def test_documents_walks_inline_policies_and_reports_unknowns() -> None:
+    policy = json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    props = {"inlinePolicies": [{"name": "a", "policy": policy}, {"name": "b", "policy": UNKNOWN}]}
+    found = dict(documents("aws:iam/role:Role", props))
+    assert found["inlinePolicies[0].policy"] == Known(policy)
+    assert isinstance(found["inlinePolicies[1].policy"], Unknown)
+    assert list(documents("aws:iam/role:Role", {})) == []
+    assert list(documents("aws:s3/bucket:Bucket", {"policy": policy})) == []
+
+
+@pytest.mark.parametrize(
+    "pattern, action, expected",
+    [
+        ("*", "iam:PassRole", True),
+        ("iam:*", "IAM:passrole", True),
+        ("s3:Get*", "s3:GetObject", True),
+        ("s3:Get*", "s3:PutObject", False),
+        ("bedrock:Invoke?odel", "bedrock:InvokeModel", True),
+    ],
+)
+def test_action_matches_like_iam(pattern: str, action: str, expected: bool) -> None:
+    assert action_matches(pattern, action) is expected
+
+
+@pytest.mark.parametrize(
+    "props, expected",
+    [
+        ({"kmsKeyId": "arn:aws:kms:eu-west-1:111122223333:key/abc"}, True),
+        ({"kmsKeyId": UNKNOWN}, True),  # computed from a key in the same stack: presence is what matters
+        ({"kmsKeyId": "alias/aws/s3"}, False),
+        ({"kmsKeyId": ""}, False),
+        ({}, False),
+    ],
+)
+def test_customer_managed_key_set(props: dict, expected: bool) -> None:
+    assert customer_managed_key_set(props, "kmsKeyId") is expected
