@@ -9,12 +9,10 @@ The caller sets PULUMI_STACK/PULUMI_PROJECT/PULUMI_DRY_RUN (the servicer reads t
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
 from chatbot_guard import PACK_NAME, all_policies
 from chatbot_guard.analyzer import StackAwareAnalyzer, build_analyzer
 from google.protobuf import empty_pb2, json_format, struct_pb2
@@ -23,15 +21,10 @@ from pulumi_policy import EnforcementLevel, Policy
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
+from tools.preview.pack_config import PackConfigError, reconcile
+
 UNKNOWN = UNKNOWN_STRING_VALUE
 PROJECT = "chatbot"
-LEVELS = ("advisory", "mandatory", "remediate", "disabled")
-_TO_PROTO = {
-    "advisory": pb.ADVISORY,
-    "mandatory": pb.MANDATORY,
-    "remediate": pb.REMEDIATE,
-    "disabled": pb.DISABLED,
-}
 
 
 def secret(value: Any) -> dict[str, Any]:
@@ -48,79 +41,8 @@ def struct(props: Mapping[str, Any]) -> struct_pb2.Struct:
     return message
 
 
-class ConfigError(ValueError):
-    pass
-
-
-@dataclass
-class PolicyConfig:
-    level: str | None
-    properties: dict[str, Any] | None
-
-
-def parse_pack_config(raw: Mapping[str, Any]) -> dict[str, PolicyConfig]:
-    """The --policy-pack-config file format: a level string, or an object with enforcementLevel."""
-    parsed: dict[str, PolicyConfig] = {}
-    for name, value in raw.items():
-        if isinstance(value, str):
-            if value not in LEVELS:
-                raise ConfigError(f"{name}: {value!r} is not a valid enforcement level")
-            parsed[name] = PolicyConfig(value, None)
-        elif isinstance(value, Mapping):
-            props = dict(value)
-            level = props.pop("enforcementLevel", None)
-            if level is not None and level not in LEVELS:
-                raise ConfigError(f"{name}: {level!r} is not a valid enforcement level")
-            if level is not None or props:
-                parsed[name] = PolicyConfig(level, props or None)
-        else:
-            raise ConfigError(f"{name}: must be a string or an object")
-    return parsed
-
-
-def _apply(result: dict[str, PolicyConfig], given: Mapping[str, PolicyConfig]) -> None:
-    everything = given.get("all")
-    if everything is not None and everything.level is not None:
-        for entry in result.values():
-            entry.level = everything.level
-    for name, entry in given.items():
-        # Like the CLI, unknown names (including "all") become entries of their own.
-        current = result.setdefault(name, PolicyConfig(None, None))
-        if entry.level is not None:
-            current.level = entry.level
-        if entry.properties:
-            current.properties = {**(current.properties or {}), **entry.properties}
-
-
-def reconcile(info: pb.AnalyzerInfo, config: Mapping[str, Any] | None) -> dict[str, PolicyConfig]:
-    result: dict[str, PolicyConfig] = {}
-    schemas: dict[str, dict[str, Any]] = {}
-    for policy in info.policies:
-        properties = json_format.MessageToDict(policy.configSchema.properties)
-        defaults = {k: v["default"] for k, v in properties.items() if "default" in v}
-        level = pb.EnforcementLevel.Name(policy.enforcementLevel).lower()
-        result[policy.name] = PolicyConfig(level, copy.deepcopy(defaults) or None)
-        if properties:
-            schemas[policy.name] = {"type": "object", "properties": properties}
-            if policy.configSchema.required:
-                schemas[policy.name]["required"] = list(policy.configSchema.required)
-    initial = {
-        name: PolicyConfig(
-            pb.EnforcementLevel.Name(c.enforcementLevel).lower(),
-            json_format.MessageToDict(c.properties) or None,
-        )
-        for name, c in info.initialConfig.items()
-    }
-    _apply(result, initial)
-    _apply(result, parse_pack_config(config or {}))
-    errors = [
-        f"{name}: {error.json_path}: {error.message}"
-        for name, schema in schemas.items()
-        for error in jsonschema.Draft7Validator(schema).iter_errors(result[name].properties or {})
-    ]
-    if errors:
-        raise ConfigError("; ".join(errors))
-    return result
+# The CLI's reconciliation of pack config, shared with the offline preview (tools/preview/pack_config.py).
+ConfigError = PackConfigError
 
 
 @dataclass(frozen=True)
@@ -181,16 +103,8 @@ class PackHarness:
         self.policies = policies or all_policies()
         self.analyzer: StackAwareAnalyzer = build_analyzer(PACK_NAME, self.policies)
         self.info = self.analyzer.GetAnalyzerInfo(empty_pb2.Empty(), None)
-        self.config = reconcile(self.info, config)
-        request = pb.ConfigureAnalyzerRequest()
-        for name, entry in self.config.items():
-            request.policyConfig[name].CopyFrom(
-                pb.PolicyConfig(
-                    enforcementLevel=_TO_PROTO[entry.level or "advisory"],
-                    properties=struct(entry.properties or {}),
-                )
-            )
-        self.analyzer.Configure(request, None)
+        self.config = reconcile(self.info, dict(config) if config else None)
+        self.analyzer.Configure(pb.ConfigureAnalyzerRequest(policyConfig=self.config), None)
         self.analyzer.ConfigureStack(
             pb.AnalyzerStackConfigureRequest(stack=stack, project=PROJECT, dry_run=dry_run), None
         )

@@ -129,7 +129,7 @@ def test_all_key_sets_every_level(tmp_path):
             "max-retention: maxDays: 'thirty' is not of type 'integer'",
         ),
         ({"max-retention": "sometimes"}, "'sometimes' is not a valid enforcement level"),
-        ({"no-such-policy": "mandatory"}, "'no-such-policy', which is not a policy of this pack"),
+        ({"no-such-policy": {"x": 1}}, "'no-such-policy' has no enforcement level"),
     ],
 )
 def test_invalid_pack_config_exits_2(tmp_path, capsys, config, expected):
@@ -181,3 +181,11 @@ def test_printed_report_groups_violations_by_policy(tmp_path, capsys):
     assert "MANDATORY kms-rotation (FIX-KMS-1) - 1 violation(s)" in out
     assert "key: KMS keys rotate." in out or "key: enableKeyRotation must be true" in out
     assert "FAILED" in out
+
+
+def test_unknown_policy_name_with_a_level_is_kept_like_the_cli_but_warned(tmp_path, capsys):
+    path = tmp_path / "pack.json"
+    path.write_text(json.dumps({"no-such-policy": "mandatory"}))
+    code, _ = run(tmp_path, "test", "--policy-pack-config", str(path))
+    assert code == 0
+    assert "'no-such-policy', which is not a policy of this pack" in capsys.readouterr().err.replace("\n", " ")

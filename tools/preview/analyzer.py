@@ -68,6 +68,7 @@ class PackRun:
     remediations: list[tuple[str, analyzer_pb2.Remediation]] = field(default_factory=list)
     logs: list[str] = field(default_factory=list)
     configured_levels: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -225,7 +226,7 @@ class Analysis:
     def _converse(self, stub, pack_dir: Path, file_config, config_origin: str) -> PackRun:
         info = stub.GetAnalyzerInfo(empty_pb2.Empty())
         run = PackRun(pack_dir=pack_dir, info=info)
-        configured = reconcile(info, file_config, config_origin)
+        configured = reconcile(info, file_config, config_origin, run.warnings)
         stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=configured))
         run.configured_levels = {name: LEVEL_NAMES[c.enforcementLevel] for name, c in configured.items()}
         try:

@@ -61,21 +61,22 @@ def _parse_entry(name: str, value: Any) -> tuple[str | None, dict[str, Any]]:
     raise PackConfigError(f"parsing {name!r}: {value!r} is not a valid value; must be a string or object")
 
 
-def _apply(result: dict[str, dict[str, Any]], config: dict[str, Any], origin: str) -> None:
+def _apply(result: dict[str, dict[str, Any]], config: dict[str, Any], origin: str, warnings: list[str]) -> None:
     if "all" in config:
         level, _ = _parse_entry("all", config["all"])
         if level is not None:
             for entry in result.values():
                 entry["level"] = level
     for name, value in config.items():
-        if name == "all":
-            continue
-        if name not in result:
-            raise PackConfigError(
-                f"{origin} configures {name!r}, which is not a policy of this pack "
-                f"(known: {', '.join(sorted(result))})"
-            )
         level, props = _parse_entry(name, value)
+        if name not in result:
+            # The CLI keeps unknown names (and "all") as entries of their own; the pack ignores them.
+            if level is None:
+                raise PackConfigError(f'{origin}: {name!r} has no enforcement level (invalid enforcement level "")')
+            if name != "all":
+                warnings.append(f"{origin} configures {name!r}, which is not a policy of this pack; the Pulumi "
+                                f"CLI ignores it too")
+            result[name] = {"level": level, "properties": {}}
         if level is not None:
             result[name]["level"] = level
         result[name]["properties"].update(props)
@@ -91,9 +92,14 @@ def _schema(policy: analyzer_pb2.PolicyInfo) -> dict[str, Any]:
 
 
 def reconcile(
-    info: analyzer_pb2.AnalyzerInfo, file_config: dict[str, Any] | None, origin: str = "policy pack config"
+    info: analyzer_pb2.AnalyzerInfo,
+    file_config: dict[str, Any] | None,
+    origin: str = "policy pack config",
+    warnings: list[str] | None = None,
 ) -> dict[str, analyzer_pb2.PolicyConfig]:
-    """Returns the Configure payload: one entry for every policy of the pack."""
+    """Returns the Configure payload: every policy of the pack, plus any other name the config gave
+    (the CLI keeps those too; each is appended to ``warnings``)."""
+    warnings = warnings if warnings is not None else []
     result: dict[str, dict[str, Any]] = {}
     for policy in info.policies:
         defaults = {
@@ -113,9 +119,9 @@ def reconcile(
         }
         for name, entry in info.initialConfig.items()
     }
-    _apply(result, initial, "the pack's initial config")
+    _apply(result, initial, "the pack's initial config", warnings)
     if file_config:
-        _apply(result, file_config, origin)
+        _apply(result, file_config, origin, warnings)
 
     problems = []
     for policy in info.policies:

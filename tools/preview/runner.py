@@ -104,7 +104,10 @@ def preview(
         config_file = pack_configs[index] if index < len(pack_configs) else None
         file_config = load_config_file(config_file) if config_file else None
         progress(f"analysing with policy pack {pack}" + (f" (config {config_file})" if config_file else ""))
-        outcome.runs.append(analysis.run(pack, file_config, str(config_file or "policy pack config")))
+        run = analysis.run(pack, file_config, str(config_file or "policy pack config"))
+        for warning in run.warnings:
+            progress(f"warning: {warning}")
+        outcome.runs.append(run)
     outcome.timings["analysis"] = time.perf_counter() - started
     if packs:
         progress(f"{len(packs)} policy pack(s) analysed in {outcome.timings['analysis']:.1f}s")
