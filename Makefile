@@ -14,7 +14,7 @@ help:
 	@echo "make test                  the whole test suite"
 	@echo "make lint                  ruff and bandit"
 	@echo "make stacks                offline preview of every Pulumi.<stack>.yaml; fails on mandatory violations"
-	@echo "make bench                 offline preview timings for the dev and prod stacks"
+	@echo "make bench                 offline preview timings (dev, prod) and policy analysis growth with stack size"
 	@echo "make docs                  regenerate the settings table and Pulumi.yaml config declarations"
 	@echo "make deploy [STACK=dev]    pulumi up with the policy pack (needs the Pulumi CLI and AWS credentials)"
 
@@ -46,9 +46,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench_preview
+	$(BIN)/python -m tools.bench_policies
 
 docs: $(STAMP)
 	$(BIN)/python -m tools.settings_doc --write --embed README.md
+	$(BIN)/python -m tools.policy_doc --write
 
 deploy: $(STAMP)
 	pulumi up --stack $(STACK) --policy-pack policies $(if $(PACK_CONFIG),--policy-pack-config $(PACK_CONFIG))
