@@ -5,7 +5,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
-PACK_CONFIG ?=
+# Per-stack pack config, when the repo has one (policies/config/<stack>.json).
+PACK_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 
 .PHONY: help venv preview stacks test lint deploy bench docs clean
 
@@ -34,7 +35,9 @@ stacks: $(STAMP)
 	@mkdir -p reports
 	@set -e; for s in $(STACKS); do \
 		echo "== offline preview of stack $$s"; \
-		$(BIN)/python -m tools.preview --stack $$s --policy-pack policies --no-tree --json reports/preview-$$s.json; \
+		config=policies/config/$$s.json; \
+		$(BIN)/python -m tools.preview --stack $$s --policy-pack policies --no-tree --json reports/preview-$$s.json \
+			$$( [ -f $$config ] && echo --policy-pack-config $$config ); \
 	done
 
 test: $(STAMP)

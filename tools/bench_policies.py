@@ -50,8 +50,10 @@ def main() -> None:
     print(f"command: python -m tools.bench_policies --stack {args.stack} --sizes {args.sizes}")
     program = load_program(ROOT, args.stack)
     base, _, _ = run_program(program, "preview")
-    print(f"{'copies':>6} {'resources':>9} {'resources s':>11} {'stack s':>8} {'total s':>8} "
-          f"{'per resource ms':>16}")
+    print(
+        f"{'copies':>6} {'resources':>9} {'resources s':>11} {'stack s':>8} {'total s':>8} "
+        f"{'per resource ms':>16}"
+    )
     points = []
     for size in sizes:
         registrations = replicate(base, size)
@@ -60,13 +62,17 @@ def main() -> None:
         total = time.perf_counter() - started
         analysed = run.timings["resources"] + run.timings["stack"]
         points.append((len(registrations), analysed))
-        print(f"{size:>6} {len(registrations):>9} {run.timings['resources']:>11.3f} {run.timings['stack']:>8.3f} "
-              f"{total:>8.3f} {1000 * analysed / len(registrations):>16.2f}")
+        per_resource_ms = 1000 * analysed / len(registrations)
+        resources_s, stack_s = run.timings["resources"], run.timings["stack"]
+        print(f"{size:>6} {len(registrations):>9} {resources_s:>11.3f} {stack_s:>8.3f} {total:>8.3f} "
+              f"{per_resource_ms:>16.2f}")
     if len(points) >= 2:
         (n0, t0), (n1, t1) = points[0], points[-1]
         slope = math.log(t1 / t0) / math.log(n1 / n0)
-        print(f"growth exponent (log-log slope of analysis time vs resources, {n0} -> {n1}): {slope:.2f} "
-              f"(1.0 = linear)")
+        print(
+            f"growth exponent (log-log slope of analysis time vs resources, {n0} -> {n1}): {slope:.2f} "
+            f"(1.0 = linear)"
+        )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,10 @@ def _rules():
     sys.path.insert(0, str(ROOT / "policies"))
     from chatbot_guard import ALL_RULES, all_policies
 
-    kinds = {p.name: ("stack" if p.__class__.__name__.endswith("StackPolicy") else "resource")
-             for p in all_policies()}
+    kinds = {
+        p.name: ("stack" if p.__class__.__name__.endswith("StackPolicy") else "resource")
+        for p in all_policies()
+    }
     remediates = {p.name for p in all_policies() if getattr(p, "has_remediation", lambda: False)()}
     return ALL_RULES, kinds, remediates
 
@@ -51,13 +53,16 @@ def render() -> str:
         lines.append(
             f"| [`{name}`]({meta.url}) | {', '.join(meta.catalogue_ids) or '(pack settings)'} | "
             f"{_LEVELS[meta.catalogue_level]} | {meta.severity} | {kind} | {tokens} | {_cell(equivalents)} | "
-            f"{_cell(meta.remediation)} |")
+            f"{_cell(meta.remediation)} |"
+        )
     by_id: dict[str, list[str]] = {}
     for name, meta in rules.items():
         for catalogue_id in meta.catalogue_ids:
             by_id.setdefault(catalogue_id, []).append(name)
     lines += ["", "| Catalogue ID | Policies |", "|---|---|"]
-    lines += [f"| {cid} | {', '.join(f'`{n}`' for n in sorted(names))} |" for cid, names in sorted(by_id.items())]
+    lines += [
+        f"| {cid} | {', '.join(f'`{n}`' for n in sorted(names))} |" for cid, names in sorted(by_id.items())
+    ]
     return "\n".join(lines)
 
 
@@ -82,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {README.relative_to(ROOT)}")
         return 0
     if fresh != current:
-        diff = difflib.unified_diff(current.splitlines(), fresh.splitlines(), "README.md", "generated", lineterm="")
+        diff = difflib.unified_diff(
+            current.splitlines(), fresh.splitlines(), "README.md", "generated", lineterm=""
+        )
         print(f"{README.relative_to(ROOT)} is stale; run `make docs`:\n" + "\n".join(diff))
         return 1
     return 0

@@ -28,7 +28,7 @@ PROJECT_FILE = Path("Pulumi.yaml")
 _CONFIG_BLOCK = re.compile(r"^config:.*?(?=^\S|\Z)", re.MULTILINE | re.DOTALL)
 _MARKED = re.compile(re.escape(START_MARKER) + r".*?" + re.escape(END_MARKER), re.DOTALL)
 _DESCRIPTION = "Generate Pulumi.yaml's config block and the settings table from the settings model."
-_GENERATED_NOTE = ("<!-- Generated from components/settings/model.py by "
+_GENERATED_NOTE = ("<!-- Generated from components/settings/fields/ by "
                    "`python -m tools.settings_doc --write`; do not edit by hand. -->")
 
 
@@ -68,10 +68,12 @@ def render_table() -> str:
             _escape(spec.setting.dev_relaxation or "none"),
         )
         rows.append("| " + " | ".join(cells) + " |")
+    secrets = ", ".join(f"`{spec.key}`" for spec in setting_specs() if spec.setting.secret)
     intro = ("Set a value with `pulumi config set <key> <value>` "
              "(arrays: `pulumi config set --path 'chatbot:geoAllowlist[0]' GB`). Defaults are the secure "
              "choice; only `chatbot:environment: dev` allows the relaxations in the last column. "
-             "Unknown `chatbot:` keys are errors.")
+             "Unknown `chatbot:` keys are errors. Secret settings (" + secrets + ") must be set with "
+             "`pulumi config set --secret <key> <value>`; a plain value is an error.")
     return "\n".join([_GENERATED_NOTE, "", intro, "", *rows]) + "\n"
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import pulumi
@@ -38,10 +38,14 @@ class _TypeProblem(Exception):
     """A config value that is not text of the declared config type."""
 
 
-def settings_from_config(config: Mapping[str, str], stack: str) -> StackSettings:
+def settings_from_config(
+    config: Mapping[str, str], stack: str, *, secret_keys: Collection[str] = ()
+) -> StackSettings:
     """Validate the flat config map ("ns:key" -> value text, as Pulumi passes it) of `stack`.
 
-    Keys of other namespaces are ignored, except `aws:region`. Raises SettingsError listing every problem.
+    `secret_keys` are the keys whose values Pulumi holds as secrets (`pulumi config set --secret`); a secret
+    setting given as plain text is an error. Keys of other namespaces are ignored, except `aws:region`.
+    Raises SettingsError listing every problem.
     """
     specs = setting_specs()
     problems = _unknown_key_problems(config, specs)
@@ -51,6 +55,7 @@ def settings_from_config(config: Mapping[str, str], stack: str) -> StackSettings
         if spec.key not in config:
             continue
         try:
+            _check_secrecy(config[spec.key], spec, secret_keys)
             data[spec.name] = _parse(config[spec.key], spec)
         except _TypeProblem as problem:
             problems.append(SettingsProblem(spec.key, str(problem)))
@@ -70,9 +75,15 @@ def settings_from_config(config: Mapping[str, str], stack: str) -> StackSettings
 
 
 def load_settings() -> StackSettings:
-    """Settings of the running Pulumi program, from the engine's config and the stack name."""
+    """Settings of the running Pulumi program, from the engine's config, secret keys and the stack name."""
     merged: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return settings_from_config({key: _as_text(value) for key, value in merged.items()}, pulumi.get_stack())
+    # The engine names secret keys in PULUMI_CONFIG_SECRET_KEYS; a runtime given its config directly
+    # (set_all_config, as mocks and the offline preview do) answers is_config_secret instead.
+    secret_keys = set(runtime_config.get_config_secret_keys_env())
+    secret_keys.update(key for key in merged if runtime_config.is_config_secret(key))
+    return settings_from_config(
+        {key: _as_text(value) for key, value in merged.items()}, pulumi.get_stack(), secret_keys=secret_keys
+    )
 
 
 def _as_text(value: Any) -> str:
@@ -96,6 +107,16 @@ def _unknown_key_problems(config: Mapping[str, str], specs: Iterable[SettingSpec
                 else "known settings: " + ", ".join(sorted(known)))
         problems.append(SettingsProblem(key, f"unknown setting, the stack does not read it; {hint}"))
     return problems
+
+
+def _check_secrecy(text: str, spec: SettingSpec, secret_keys: Collection[str]) -> None:
+    # An empty value is "not set" (the declared default), so only a real plaintext value is refused.
+    if spec.setting.secret and text != "" and spec.key not in secret_keys:
+        raise _TypeProblem(
+            "must be a Pulumi secret, but the stack holds it as plain text: set it with "
+            f"`pulumi config set --secret {spec.key} <value>` (which replaces the plain value) "
+            "(SEC-NO-PLAINTEXT-SECRETS)"
+        )
 
 
 def _parse(text: str, spec: SettingSpec) -> Any:
@@ -169,6 +190,8 @@ def _field_message(detail: Mapping[str, Any], spec: SettingSpec) -> str:
         return f"is required: set it with `pulumi config set {spec.key} {example}`; allowed: {rule}"
     # Our own validators word their messages; pydantic's built-in ones are replaced by the rule.
     message = detail["msg"] if detail["type"] == "setting" else f"must be {rule}"
+    if spec.setting.secret:
+        return message  # a secret's value never appears in a message
     return f"{message} (got {_shown(detail['input'])})"
 
 

@@ -188,4 +188,6 @@ def test_unknown_policy_name_with_a_level_is_kept_like_the_cli_but_warned(tmp_pa
     path.write_text(json.dumps({"no-such-policy": "mandatory"}))
     code, _ = run(tmp_path, "test", "--policy-pack-config", str(path))
     assert code == 0
-    assert "'no-such-policy', which is not a policy of this pack" in capsys.readouterr().err.replace("\n", " ")
+    assert "'no-such-policy', which is not a policy of this pack" in capsys.readouterr().err.replace(
+        "\n", " "
+    )

@@ -217,3 +217,13 @@ def test_suppressions_are_read_in_both_forms():
         ("urn:y", "reason two"),
     ]
     assert parse_suppressions("does not apply to asymmetric keys", "urn:a") == []
+
+
+def test_yaml_booleans_follow_the_cli_not_yaml_1_1(tmp_path):
+    write_project(
+        tmp_path,
+        "name: demo\nruntime: python\n",
+        "config:\n  demo:mfa: ON\n  demo:flag: true\n  demo:x: no\n",
+    )
+    program = load_program(tmp_path, "dev")
+    assert program.config == {"demo:mfa": "ON", "demo:flag": "true", "demo:x": "no"}

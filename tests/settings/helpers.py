@@ -36,3 +36,19 @@ def flatten_stack_file(path: Path) -> dict[str, str]:
     """The flat config map Pulumi would give the program for a Pulumi.<stack>.yaml file."""
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
     return {key: config_text(value) for key, value in (document.get("config") or {}).items()}
+
+SECRET_KEY = "chatbot:federationClientSecret"  # noqa: S105  # nosec B105 - a config key, not a secret
+CLIENT_SECRET = "s3cr3t-Value-that-must-never-show"  # noqa: S105  # nosec B105 - test data
+# A complete OIDC federation; its client secret is only valid when SECRET_KEY is passed as a secret key.
+OIDC = {
+    "chatbot:federationProvider": "oidc",
+    "chatbot:federationName": "Corp",
+    "chatbot:federationIssuerUrl": "https://login.example.com/tenant",
+    "chatbot:federationClientId": "chatbot-client",
+    SECRET_KEY: CLIENT_SECRET,
+}
+SAML = {
+    "chatbot:federationProvider": "saml",
+    "chatbot:federationName": "Corp-SAML",
+    "chatbot:federationMetadataUrl": "https://idp.example.com/metadata.xml",
+}

@@ -34,7 +34,8 @@ ACCEPTED = [
     ("chatbot:minimumTlsVersion", "TLSv1.2_2019", DEV_DOMAIN),
     ("chatbot:minimumTlsVersion", "TLSv1.2_2025", DEV_DOMAIN),
     ("chatbot:minimumTlsVersion", "TLSv1.3_2025", DEV_DOMAIN),
-    ("chatbot:rateLimitPerIp", "10", DEV),
+    # The chat route's limit may not exceed the overall one, so the lowest overall limit needs a lower one.
+    ("chatbot:rateLimitPerIp", "10", {**DEV, "chatbot:chatRateLimitPerIp": "10"}),
     ("chatbot:rateLimitPerIp", "2000000000", DEV),
     ("chatbot:rateLimitWindowSeconds", "60", DEV),
     ("chatbot:rateLimitWindowSeconds", "600", DEV),

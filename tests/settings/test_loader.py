@@ -30,7 +30,7 @@ from .helpers import DEV, PROD
         ("chatbot:createCMKs", "did you mean chatbot:customerManagedKeys?"),
         ("chatbot:retainOnDelete", "did you mean chatbot:retainData?"),
         ("chatbot:domain", "did you mean chatbot:customDomain?"),
-        ("chatbot:sagemakerEndpoints", "known settings: certificateArn, customDomain"),
+        ("chatbot:sagemakerEndpoints", "known settings: alarmEmail, authDomainPrefix, availabilityZoneCount"),
     ],
 )
 def test_unknown_chatbot_keys_are_errors_with_a_suggestion(key: str, suggestion: str) -> None:

@@ -130,3 +130,14 @@ def test_table_lists_every_setting_with_its_rule() -> None:
     assert "| `chatbot:owner` | string | *(required)* |" in table
     assert "false: data stores use AWS managed keys" in table
     assert "\\*.cloudfront.net" in table  # escaped so Markdown does not start emphasis
+
+
+def test_the_secret_setting_is_declared_without_a_plaintext_value() -> None:
+    # `secret: true` would make the CLI refuse the empty default as an unencrypted value, so secrecy is
+    # enforced by the loader and stated in the description and the table instead.
+    declaration = _declarations()["federationClientSecret"]
+    assert declaration["default"] == ""
+    assert "secret" not in declaration
+    assert "pulumi config set --secret chatbot:federationClientSecret" in str(declaration["description"])
+    table = settings_doc.render_table()
+    assert "Secret settings (`chatbot:federationClientSecret`) must be set with" in table

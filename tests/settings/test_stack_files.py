@@ -41,6 +41,14 @@ def test_dev_stack() -> None:
     assert settings.rate_limit_per_ip == 500
     assert settings.region == "us-east-1"
     assert settings.geo_allowlist == ()
+    assert (settings.mfa, settings.cognito_plan) == ("OPTIONAL", "ESSENTIALS")
+    assert settings.dev_tools and not settings.xray_tracing
+    assert settings.guardrail_mode == "create" and settings.guardrail_required
+    assert (settings.quota_messages_per_day, settings.quota_tokens_per_day) == (100, 200_000)
+    assert settings.chat_rate_limit_per_ip == 50
+    assert settings.creates_vpc and not settings.nat_gateway and settings.availability_zone_count == 2
+    assert not settings.uses_federation and not settings.private_website
+    assert settings.bedrock_region == "us-east-1" and settings.bedrock_models == ()
 
 
 def test_prod_stack() -> None:
@@ -55,6 +63,20 @@ def test_prod_stack() -> None:
     assert settings.geo_allowlist == ("GB", "IE", "DE", "FR", "NL")
     assert settings.rate_limit_per_ip == 1000
     assert settings.region == "eu-west-1"
+    assert (settings.mfa, settings.cognito_plan) == ("ON", "PLUS")
+    assert settings.guardrail_mode == "create" and settings.creates_guardrail
+    assert settings.alarm_email == "ops@example.com"
+    assert settings.xray_tracing and not settings.dev_tools
+    assert settings.creates_vpc and settings.availability_zone_count == 3
+    assert (settings.quota_messages_per_day, settings.quota_tokens_per_day) == (300, 1_000_000)
+    assert settings.chat_rate_limit_per_ip == 100
+    assert settings.bedrock_models == ("anthropic.claude-3-5-haiku-20241022-v1:0", "amazon.nova-pro-v1:0")
+    assert settings.bedrock_region == "eu-west-1"
+
+
+def test_yaml_1_1_booleans_are_quoted() -> None:
+    # PyYAML reads a bare ON as true; the stack file quotes it so every YAML reader sees the string ON.
+    assert flatten_stack_file(REPO / "Pulumi.prod.yaml")["chatbot:mfa"] == "ON"
 
 
 def test_flattening_matches_pulumi() -> None:

@@ -61,7 +61,9 @@ def _parse_entry(name: str, value: Any) -> tuple[str | None, dict[str, Any]]:
     raise PackConfigError(f"parsing {name!r}: {value!r} is not a valid value; must be a string or object")
 
 
-def _apply(result: dict[str, dict[str, Any]], config: dict[str, Any], origin: str, warnings: list[str]) -> None:
+def _apply(
+    result: dict[str, dict[str, Any]], config: dict[str, Any], origin: str, warnings: list[str]
+) -> None:
     if "all" in config:
         level, _ = _parse_entry("all", config["all"])
         if level is not None:
@@ -72,10 +74,14 @@ def _apply(result: dict[str, dict[str, Any]], config: dict[str, Any], origin: st
         if name not in result:
             # The CLI keeps unknown names (and "all") as entries of their own; the pack ignores them.
             if level is None:
-                raise PackConfigError(f'{origin}: {name!r} has no enforcement level (invalid enforcement level "")')
+                raise PackConfigError(
+                    f'{origin}: {name!r} has no enforcement level (invalid enforcement level "")'
+                )
             if name != "all":
-                warnings.append(f"{origin} configures {name!r}, which is not a policy of this pack; the Pulumi "
-                                f"CLI ignores it too")
+                warnings.append(
+                    f"{origin} configures {name!r}, which is not a policy of this pack; the Pulumi "
+                    f"CLI ignores it too"
+                )
             result[name] = {"level": level, "properties": {}}
         if level is not None:
             result[name]["level"] = level

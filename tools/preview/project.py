@@ -9,12 +9,27 @@ a placeholder string marked secret, so the program still sees them as secrets.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+
+class _CliYamlLoader(yaml.SafeLoader):
+    """YAML as the Pulumi CLI (Go, YAML 1.2 core schema) reads it: only true/false are booleans, so
+    `mfa: ON` stays the string "ON" instead of PyYAML's YAML 1.1 True."""
+
+
+_CliYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_CliYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 SECRET_PLACEHOLDER = "[secret: not decrypted by the offline preview]"  # noqa: S105  # nosec B105
 _DECLARED_TYPES = {"string", "integer", "boolean", "array"}
@@ -42,7 +57,7 @@ class Program:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CliYamlLoader)  # noqa: S506  # nosec B506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ProjectError(f"{path}: not valid YAML: {exc}") from exc
     if data is None:

@@ -1,0 +1,29 @@
+"""Operations settings: alarm notifications, tracing and development tooling."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from components.settings.setting import Setting, matches
+
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# RFC 5322's common form: a dot-atom local part and a host name with a dot; no quoted or IP-literal forms.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_{|}~-]+"
+EMAIL_PATTERN = rf"^(?=.{{3,254}}$){_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+$"
+
+
+class OperationsFields(BaseModel):
+    alarm_email: Annotated[str | None, Setting(
+        "string", "empty, or an e-mail address such as ops@example.com", matches(EMAIL_PATTERN),
+    )] = Field(None, alias="alarmEmail", description=(
+        "Address that alarm notifications are sent to (the subscription must be confirmed)."))
+    xray_tracing: Annotated[bool, Setting(
+        "boolean", "true or false",
+    )] = Field(False, alias="xrayTracing", description="Trace functions and APIs with AWS X-Ray.")
+    dev_tools: Annotated[bool, Setting(
+        "boolean", "true or false; true only when environment is dev (SEC-DEV-TOOLS-DEV-ONLY)",
+        dev_relaxation="true: a SageMaker Studio domain for development",
+    )] = Field(False, alias="devTools", description=(
+        "Create development tooling (a SageMaker Studio domain, whose role has broad SageMaker access)."))
