@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from .props import Known, Unknown, lookup, unwrap
+from .links import walk
+from .props import Known, Unknown, unwrap
 
 # Token -> paths of permission policy documents ("[]" walks a list). Trust policies are not listed.
 PERMISSION_DOCUMENTS: Mapping[str, tuple[str, ...]] = {
@@ -94,24 +95,10 @@ def parse_document(document: Any) -> list[Statement]:
     return statements
 
 
-def _walk(props: Any, path: str) -> Iterator[tuple[str, Any]]:
-    """(concrete path, Lookup) for each place ``path`` names; ``a[].b`` visits every element of a."""
-    head, sep, rest = path.partition("[].")
-    if not sep:
-        yield path, lookup(props, path)
-        return
-    container = lookup(props, head)
-    if isinstance(container, Known):
-        for index in range(len(container.value)):
-            yield from _walk(props, f"{head}[{index}].{rest}")
-    elif isinstance(container, Unknown):
-        yield head, container
-
-
 def documents(resource_type: str, props: Any) -> Iterator[tuple[str, Known | Unknown]]:
     """Each permission document a resource carries, as (property path, Known(parsed value) | Unknown)."""
     for path in PERMISSION_DOCUMENTS.get(resource_type, ()):
-        for concrete, found in _walk(props, path):
+        for concrete, found in walk(props, path):
             if isinstance(found, Known):
                 yield concrete, Known(unwrap(found.value))
             elif isinstance(found, Unknown):
@@ -121,3 +108,32 @@ def documents(resource_type: str, props: Any) -> Iterator[tuple[str, Known | Unk
 def action_matches(pattern: str, action: str) -> bool:
     """IAM's case-insensitive wildcard match of an action pattern (``s3:Get*``) against an action."""
     return fnmatchcase(action.lower(), pattern.lower())
+
+
+def _insecure_transport_condition(conditions: Mapping[str, Any]) -> bool:
+    """A Bool / BoolIfExists condition that aws:SecureTransport is "false" (operator and key any case)."""
+    for operator, entries in conditions.items():
+        if operator.lower() not in ("bool", "boolifexists") or not isinstance(entries, Mapping):
+            continue
+        for key, value in entries.items():
+            values = value if isinstance(value, list) else [value]
+            if key.lower() == "aws:securetransport" and any(str(v).lower() == "false" for v in values):
+                return True
+    return False
+
+
+def denies_insecure_transport(statement: Statement, action: str) -> bool:
+    """``statement`` denies ``action`` to every principal when the request is not over TLS.
+
+    ``action`` is what the statement's Action must cover (``s3:*``, ``sqs:*``, ``sns:Publish``). Which
+    resources it names is the caller's business (S3 wants the bucket and its objects).
+    """
+    everyone = "*" in statement.principals.get("*", ()) or "*" in statement.principals.get("AWS", ())
+    return (
+        statement.effect == "Deny"
+        and not statement.not_actions
+        and not statement.not_resources
+        and everyone
+        and any(action_matches(pattern, action) for pattern in statement.actions)
+        and _insecure_transport_condition(statement.conditions)
+    )

@@ -16,8 +16,27 @@ CATALOGUE = Path(__file__).resolve().parents[3] / "shared" / "SECURITY-CATALOGUE
 CASES = all_cases()
 
 
+def catalogue_rows() -> dict[str, str]:
+    """Catalogue ID -> its row's last column (source and equivalents)."""
+    rows = re.findall(r"^\| (SEC-[A-Z0-9-]+) \|.*\| ([^|]*) \|$", CATALOGUE.read_text(encoding="utf-8"), re.M)
+    return dict(rows)
+
+
 def catalogue_ids() -> set[str]:
-    return set(re.findall(r"^\| (SEC-[A-Z0-9-]+) \|", CATALOGUE.read_text(encoding="utf-8"), re.M))
+    return set(catalogue_rows())
+
+
+def named_equivalents(source: str) -> set[str]:
+    """cdk-nag, PDK Nag and checkov rule ids a catalogue row names; "SQS2/SQS3" style is expanded."""
+    names: set[str] = set()
+    for prefix, rest in re.findall(r"(AwsSolutions-|AwsPrototyping-|CKV2?_AWS_)([A-Za-z0-9/]+)", source):
+        first, *others = rest.split("/")
+        names.add(prefix + first)
+        stem = re.match(r"[A-Za-z]*", first).group(0)
+        names.update(
+            prefix + (o if not o.isdigit() or prefix.startswith("CKV") else stem + o) for o in others
+        )
+    return names
 
 
 def run_case(pack: PackFactory, case: Case):
@@ -62,6 +81,13 @@ def test_every_catalogue_id_has_a_case_that_makes_it_fail() -> None:
     assert sorted(catalogue_ids() - failing) == []
 
 
+@pytest.mark.parametrize("catalogue_id", sorted(catalogue_rows()))
+def test_equivalents_named_by_the_catalogue_are_in_the_metadata(catalogue_id: str) -> None:
+    # A user migrating from cdk-nag / PDK Nag / checkov looks for these ids in our reports and docs.
+    declared = {e for m in ALL_RULES.values() if catalogue_id in m.catalogue_ids for e in m.equivalents.all()}
+    assert sorted(named_equivalents(catalogue_rows()[catalogue_id]) - declared) == []
+
+
 @pytest.mark.parametrize("rule", sorted(ALL_RULES))
 def test_every_rule_has_a_passing_and_a_failing_case(rule: str) -> None:
     expects = {c.expect for c in CASES if c.rule == rule}
@@ -74,7 +100,11 @@ def test_every_resource_token_exists_in_pulumi_aws(token: str) -> None:
     package, module_path, class_name = token.split(":")
     module = module_path.split("/")[0]
     base = f"pulumi_{package}"
-    mod = importlib.import_module(base if module == "index" else f"{base}.{module}")
+    name = base if module == "index" else f"{base}.{module}"
+    try:
+        mod = importlib.import_module(name)
+    except ImportError:  # Python keywords get a trailing underscore: pulumi_aws.lambda_
+        mod = importlib.import_module(f"{name}_")
     cls = getattr(mod, class_name)
     source = Path(importlib.import_module(cls.__module__).__file__).read_text(encoding="utf-8")
     assert f"'{token}'" in source or f'"{token}"' in source

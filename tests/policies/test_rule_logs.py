@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import PackFactory
-from .harness import UNKNOWN
+from .harness import UNKNOWN, secret
 
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 POLICY = "log-group-retention"
@@ -77,3 +77,42 @@ def test_suppression_without_reason_does_not_apply(pack: PackFactory) -> None:
     result = pack(config=config).analyze(LOG_GROUP, {"name": "/legacy"})
     assert len(result.violations(POLICY)) == 1
     assert result.reasons(POLICY) == []
+
+
+# --- Remediation: a never-expiring group gets the stack's floor, rounded up to what CloudWatch accepts ---
+
+
+@pytest.mark.parametrize(
+    ("floor", "expected"), [(30, 30), (1, 1), (31, 60), (200, 365), (366, 400), (4000, 3653)]
+)
+def test_remediation_sets_the_floor_rounded_up_to_an_allowed_value(
+    pack: PackFactory, floor: int, expected: int
+) -> None:
+    harness = pack(config={POLICY: "remediate", "stack-profile": {"logRetentionFloorDays": floor}})
+    (remediation,), not_applicable = harness.remediate(LOG_GROUP, {"name": "/x", "tags": {"k": secret("v")}})
+    assert not_applicable == []
+    assert remediation.policy == POLICY
+    assert remediation.props is not None
+    assert remediation.props["retentionInDays"] == expected
+    assert remediation.props["name"] == "/x"
+    assert remediation.props["tags"]["k"]["value"] == "v"  # still a secret envelope
+
+
+def test_remediation_replaces_zero_and_keeps_a_chosen_retention(pack: PackFactory) -> None:
+    harness = pack(config={POLICY: "remediate"})
+    (remediation,), _ = harness.remediate(LOG_GROUP, {**BASELINE, "retentionInDays": 0})
+    assert remediation.props is not None and remediation.props["retentionInDays"] == 30
+    # Set but below the floor: the owner picked it, so it is reported, not rewritten.
+    assert harness.remediate(LOG_GROUP, {**BASELINE, "retentionInDays": 7}) == ([], [])
+    assert harness.remediate(LOG_GROUP, BASELINE) == ([], [])
+
+
+def test_remediation_waits_for_an_unknown_retention(pack: PackFactory) -> None:
+    harness = pack(config={POLICY: "remediate"})
+    (remediation,), _ = harness.remediate(LOG_GROUP, {**BASELINE, "retentionInDays": UNKNOWN})
+    assert remediation.props is None
+    assert remediation.diagnostic.startswith(f"can't run remediation '{POLICY}'")
+
+
+def test_remediation_does_not_run_at_the_default_level(pack: PackFactory) -> None:
+    assert pack().remediate(LOG_GROUP, {"name": "/x"}) == ([], [])

@@ -8,7 +8,7 @@ import pytest
 from chatbot_guard.suppressions import parse_suppressions
 
 from .conftest import PackFactory
-from .harness import UNKNOWN, PackHarness, Resource
+from .harness import UNKNOWN, Diagnostic, PackHarness, Resource, Result
 
 POLICY = "s3-public-access-block"
 BUCKET = "aws:s3/bucket:Bucket"
@@ -16,6 +16,11 @@ BUCKET_V2 = "aws:s3/bucketV2:BucketV2"
 BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 FLAG_NAMES = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 FLAGS = dict.fromkeys(FLAG_NAMES, True)
+
+
+def own(result: Result) -> list[Diagnostic]:
+    """This rule's diagnostics: the other S3 baseline rules also look at these bare buckets."""
+    return [d for d in result.diagnostics if d.policy == POLICY]
 
 
 def bucket(name: str = "docs", type_: str = BUCKET) -> Resource:
@@ -34,7 +39,7 @@ def block(harness: PackHarness, target: Resource, linked: bool = True, **changes
 def test_compliant_baseline(pack: PackFactory, type_: str, linked: bool) -> None:
     harness = pack()
     docs = bucket(type_=type_)
-    assert harness.analyze_stack([docs, block(harness, docs, linked=linked)]).diagnostics == []
+    assert own(harness.analyze_stack([docs, block(harness, docs, linked=linked)])) == []
 
 
 @pytest.mark.parametrize("type_", [BUCKET, BUCKET_V2])
@@ -67,7 +72,7 @@ def test_unknown_bucket_name_linked_by_dependency_is_enough(pack: PackFactory) -
     harness = pack()
     docs = Resource(BUCKET, "docs", {"bucket": UNKNOWN, "id": UNKNOWN})
     pab = block(harness, docs, bucket=UNKNOWN)
-    assert harness.analyze_stack([docs, pab]).diagnostics == []
+    assert own(harness.analyze_stack([docs, pab])) == []
 
 
 def test_unlinked_unknown_block_defers_and_known_failures_still_count(pack: PackFactory) -> None:
@@ -86,7 +91,7 @@ def test_unknown_flag_defers(pack: PackFactory) -> None:
     harness = pack()
     docs = bucket()
     result = harness.analyze_stack([docs, block(harness, docs, restrictPublicBuckets=UNKNOWN)])
-    assert result.violations() == []
+    assert result.violations(POLICY) == []
     assert len(result.cant_run(POLICY)) == 1
 
 
@@ -103,4 +108,38 @@ def test_suppressed_bucket_is_listed_with_its_reason(pack: PackFactory) -> None:
 
 def test_other_resources_are_ignored(pack: PackFactory) -> None:
     resources = [Resource("aws:sqs/queue:Queue", "q", {"name": "q"})]
-    assert pack().analyze_stack(resources).diagnostics == []
+    assert own(pack().analyze_stack(resources)) == []
+
+
+# --- s3-public-access-block-settings: the block resource itself, which can remediate ---
+
+SETTINGS = "s3-public-access-block-settings"
+
+
+def test_block_settings_remediation_turns_every_flag_on(pack: PackFactory) -> None:
+    harness = pack(config={SETTINGS: "remediate"})
+    props = {"bucket": "docs-1a2b3c", "blockPublicAcls": True, "ignorePublicAcls": False, "skipDestroy": True}
+    (remediation,), not_applicable = harness.remediate(BLOCK, props)
+    assert not_applicable == []
+    assert remediation.policy == SETTINGS
+    assert remediation.props == {"bucket": "docs-1a2b3c", "skipDestroy": True, **FLAGS}
+    # At remediate level a remaining violation is still reported as mandatory.
+    (violation,) = harness.analyze(BLOCK, props).violations(SETTINGS)
+    assert violation.level == "mandatory"
+    assert "blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets not true" in violation.message
+
+
+def test_block_settings_remediation_overrides_flags_unknown_at_preview(pack: PackFactory) -> None:
+    harness = pack(config={SETTINGS: "remediate"})
+    props = {"bucket": "docs-1a2b3c", **FLAGS, "blockPublicAcls": UNKNOWN}
+    (remediation,), _ = harness.remediate(BLOCK, props)
+    assert remediation.props == {"bucket": "docs-1a2b3c", **FLAGS}
+
+
+def test_block_settings_remediation_leaves_a_compliant_block_alone(pack: PackFactory) -> None:
+    harness = pack(config={SETTINGS: "remediate"})
+    assert harness.remediate(BLOCK, {"bucket": "docs-1a2b3c", **FLAGS}) == ([], [])
+
+
+def test_block_settings_remediation_does_not_run_at_the_default_level(pack: PackFactory) -> None:
+    assert pack().remediate(BLOCK, {"bucket": "docs-1a2b3c"}) == ([], [])

@@ -6,7 +6,14 @@ import json
 
 import pytest
 from chatbot_guard.cmk import customer_managed_key_set
-from chatbot_guard.policy_documents import DocumentError, Statement, action_matches, documents, parse_document
+from chatbot_guard.policy_documents import (
+    DocumentError,
+    Statement,
+    action_matches,
+    denies_insecure_transport,
+    documents,
+    parse_document,
+)
 from chatbot_guard.props import Known, Unknown
 
 from .harness import UNKNOWN
@@ -80,3 +87,39 @@ def test_action_matches_like_iam(pattern: str, action: str, expected: bool) -> N
 )
 def test_customer_managed_key_set(props: dict, expected: bool) -> None:
     assert customer_managed_key_set(props, "kmsKeyId") is expected
+
+
+def _deny(**changes: object) -> Statement:
+    statement = {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sns:Publish",
+        "Resource": "arn:aws:sns:eu-west-1:111122223333:t",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        **changes,
+    }
+    (parsed,) = parse_document({"Statement": [{k: v for k, v in statement.items() if v is not None}]})
+    return parsed
+
+
+@pytest.mark.parametrize(
+    ("changes", "action", "expected"),
+    [
+        ({}, "sns:Publish", True),
+        ({"Action": "sns:*"}, "sns:Publish", True),
+        ({"Action": "*"}, "s3:*", True),
+        ({"Action": "sns:Publish"}, "sns:*", False),  # one action does not cover them all
+        ({"Principal": {"AWS": ["*"]}}, "sns:Publish", True),
+        ({"Principal": {"AWS": "arn:aws:iam::111122223333:root"}}, "sns:Publish", False),
+        ({"Principal": {"Service": "*"}}, "sns:Publish", False),
+        ({"Effect": "Allow"}, "sns:Publish", False),
+        ({"Condition": {"BoolIfExists": {"aws:securetransport": ["false"]}}}, "sns:Publish", True),
+        ({"Condition": {"bool": {"aws:SecureTransport": False}}}, "sns:Publish", True),
+        ({"Condition": {"Bool": {"aws:SecureTransport": "true"}}}, "sns:Publish", False),
+        ({"Condition": None}, "sns:Publish", False),
+        ({"Action": None, "NotAction": "sns:Subscribe"}, "sns:Publish", False),
+        ({"Resource": None, "NotResource": "x"}, "sns:Publish", False),
+    ],
+)
+def test_denies_insecure_transport(changes: dict[str, object], action: str, expected: bool) -> None:
+    assert denies_insecure_transport(_deny(**changes), action) is expected

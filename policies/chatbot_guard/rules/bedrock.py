@@ -1,0 +1,258 @@
+"""Bedrock guardrails (SEC-BEDROCK-GUARDRAILS).
+
+Two rules carry the ID:
+
+* ``bedrock-guardrails`` (non-dev, stack policy): a stack that can invoke Bedrock models has a
+  guardrail, and every path that invokes a model applies it: each Lambda function whose execution
+  role may invoke a model carries the guardrail in its environment (``GUARDRAIL_ID`` and
+  ``GUARDRAIL_VERSION``, the convention the application reads), and each Bedrock agent names a
+  guardrail. The guardrail is either created by the stack (``aws.bedrock.Guardrail`` plus a published
+  ``aws.bedrock.GuardrailVersion``) or an existing one whose id/version the variables hold.
+* ``bedrock-guardrail-condition`` (advisory, resource policy, in ``bedrock_condition.py``): IAM
+  statements that allow ``bedrock:InvokeModel*`` / ``bedrock:Converse*`` should require the
+  ``bedrock:GuardrailIdentifier`` condition key, so that IAM itself rejects a call made without the
+  guardrail. It is a separate, advisory rule because the key also rejects legitimate guardrail-less
+  calls on the same actions (embedding and rerank models are invoked through InvokeModel), so whether
+  it fits depends on how the role is split; the stack policy above is the enforced part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import partial
+
+from pulumi_policy import (
+    PolicyResource,
+    ReportViolation,
+    StackValidationArgs,
+)
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
+
+from ..links import refers_to
+from ..metadata import Equivalents, RuleMeta, stack_policy
+from ..policy_documents import (
+    PERMISSION_DOCUMENTS,
+    DocumentError,
+    Statement,
+    action_matches,
+    documents,
+    parse_document,
+)
+from ..props import Known, check_all, is_present, known, lookup
+
+GUARDRAIL = "aws:bedrock/guardrail:Guardrail"
+GUARDRAIL_VERSION = "aws:bedrock/guardrailVersion:GuardrailVersion"
+AGENT = "aws:bedrock/agentAgent:AgentAgent"
+# Resources that make a stack a Bedrock user even without an IAM grant of its own.
+BEDROCK_WORKLOADS = (
+    AGENT,
+    "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase",
+    "aws:bedrock/agentFlow:AgentFlow",
+    "aws:bedrock/agentcoreAgentRuntime:AgentcoreAgentRuntime",
+    "aws:bedrockmodel/invocationJob:InvocationJob",
+)
+FUNCTION = "aws:lambda/function:Function"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+POLICY = "aws:iam/policy:Policy"
+
+ENV_ID = "GUARDRAIL_ID"
+ENV_VERSION = "GUARDRAIL_VERSION"
+# Actions that send content to a model (guarded by the condition key) ...
+INVOKE_ACTIONS = (
+    "bedrock:InvokeModel",
+    "bedrock:InvokeModelWithResponseStream",
+    "bedrock:Converse",
+    "bedrock:ConverseStream",
+)
+# ... and the ones that also make a stack a Bedrock user.
+USE_ACTIONS = (
+    *INVOKE_ACTIONS,
+    "bedrock:ApplyGuardrail",
+    "bedrock:RetrieveAndGenerate",
+    "bedrock:InvokeAgent",
+)
+# AWS managed policies that grant model invocation.
+MANAGED_INVOKE_POLICIES = ("AmazonBedrockFullAccess", "AmazonBedrockLimitedAccess")
+
+
+def grants(statement: Statement, actions: tuple[str, ...]) -> list[str]:
+    """The ``actions`` an Allow statement grants (Action patterns, or everything NotAction leaves)."""
+    if not statement.allows:
+        return []
+    if statement.actions:
+        return [a for a in actions if any(action_matches(p, a) for p in statement.actions)]
+    if statement.not_actions:
+        return [a for a in actions if not any(action_matches(p, a) for p in statement.not_actions)]
+    return []
+
+
+class Grants:
+    """Whether some documents grant model use: ``known`` ones that do, and whether any is unreadable."""
+
+    def __init__(self) -> None:
+        self.granting = False
+        self.unknown = False
+
+    def add_documents(self, resource: PolicyResource) -> None:
+        for _, found in documents(resource.resource_type, resource.props):
+            if not isinstance(found, Known):
+                self.unknown = True
+                continue
+            try:
+                statements = parse_document(found.value)
+            except DocumentError:
+                continue  # an invalid document grants nothing; the IAM rules report it
+            self.granting |= any(grants(s, USE_ACTIONS) for s in statements)
+
+    def add_managed(self, arns: Iterator[object]) -> None:
+        for arn in arns:
+            if arn is None:
+                self.unknown = True
+            elif any(str(arn).endswith(f"/{name}") for name in MANAGED_INVOKE_POLICIES):
+                self.granting = True
+
+
+def _linked(resource: PolicyResource, prop: str, target: PolicyResource, *names: str) -> bool:
+    """``resource.prop`` refers to ``target`` for sure (undecided counts as not linked here)."""
+    return bool(refers_to(resource, prop, target, names))
+
+
+def own_grants(resource: PolicyResource) -> Grants:
+    """What one resource grants by itself: its documents, or the AWS managed policies it attaches."""
+    result = Grants()
+    result.add_documents(resource)
+    if resource.resource_type == ROLE:
+        managed = lookup(resource.props, "managedPolicyArns")
+        if isinstance(managed, Known):
+            count = len(managed.value)
+            result.add_managed(known(resource.props, ("managedPolicyArns", i)) for i in range(count))
+    elif resource.resource_type == ATTACHMENT:
+        arn = known(resource.props, "policyArn")
+        if arn is not None and ":iam::aws:policy/" in str(arn):
+            result.add_managed(iter([arn]))
+    return result
+
+
+def role_grants(role: PolicyResource, resources: list[PolicyResource]) -> Grants:
+    """What the role's inline, attached and managed policies grant."""
+    result = own_grants(role)
+    for r in resources:
+        if r.resource_type == ROLE_POLICY and _linked(r, "role", role, "name", "id"):
+            result.add_documents(r)
+        elif r.resource_type == ATTACHMENT and _linked(r, "role", role, "name", "id"):
+            policies = [
+                p for p in resources if p.resource_type == POLICY and _linked(r, "policyArn", p, "arn")
+            ]
+            for policy in policies:
+                result.add_documents(policy)
+            attached = own_grants(r)
+            result.granting |= attached.granting
+            if not policies and known(r.props, "policyArn") is None:
+                result.unknown = True  # an unresolved ARN could still name a granting policy
+    return result
+
+
+def function_role(function: PolicyResource, resources: list[PolicyResource]) -> PolicyResource | None:
+    roles = [r for r in resources if r.resource_type == ROLE and _linked(function, "role", r, "arn")]
+    return roles[0] if roles else None
+
+
+def has_guardrail_env(function: PolicyResource) -> bool:
+    env = ("environment", "variables")
+    return is_present(function.props, (*env, ENV_ID)) and is_present(function.props, (*env, ENV_VERSION))
+
+
+META = RuleMeta(
+    name="bedrock-guardrails",
+    description=(
+        "A stack that invokes Bedrock models has a guardrail, and every invocation path applies it: "
+        "Lambda functions allowed to invoke models carry GUARDRAIL_ID and GUARDRAIL_VERSION in their "
+        "environment, Bedrock agents name a guardrail, and a guardrail the stack creates has a "
+        "published version."
+    ),
+    severity="high",
+    catalogue_level="non-dev",
+    catalogue_ids=("SEC-BEDROCK-GUARDRAILS",),
+    resource_types=(GUARDRAIL, GUARDRAIL_VERSION, *BEDROCK_WORKLOADS, FUNCTION, *PERMISSION_DOCUMENTS),
+    remediation=(
+        "Create an aws.bedrock.Guardrail and an aws.bedrock.GuardrailVersion(guardrail_arn=guardrail."
+        "guardrail_arn), or take the id and version of an existing guardrail from stack config. Pass "
+        "them to every model-invoking Lambda as environment variables GUARDRAIL_ID (id or ARN) and "
+        "GUARDRAIL_VERSION (a published version number, not DRAFT); the application applies them on "
+        "every InvokeModel/Converse call. Give aws.bedrock.AgentAgent guardrail_configurations."
+    ),
+    url="https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html",
+    equivalents=Equivalents(checkov=("CKV_AWS_383",)),
+)
+
+
+def _check_function(
+    function: PolicyResource, resources: list[PolicyResource], report: ReportViolation
+) -> None:
+    if has_guardrail_env(function):
+        version = known(function.props, ("environment", "variables", ENV_VERSION))
+        if version is not None and str(version).upper() == "DRAFT":
+            report(f"Lambda function {function.name} uses the DRAFT guardrail version; pin a published "
+                   f"version in {ENV_VERSION}.", function.urn)
+        return
+    role = function_role(function, resources)
+    if role is None:
+        return
+    grant = role_grants(role, resources)
+    if grant.granting:
+        report(
+            f"Lambda function {function.name} may invoke Bedrock models (role {role.name}) but sets no "
+            f"guardrail: environment.variables.{ENV_ID} and {ENV_VERSION} are required.",
+            function.urn,
+        )
+    elif grant.unknown:
+        raise UnknownValueError(UNKNOWN_STRING_VALUE, [role.name, "policy"])
+
+
+def _check_agent(agent: PolicyResource, report: ReportViolation) -> None:
+    if not is_present(agent.props, "guardrailConfigurations[0].guardrailIdentifier"):
+        report(f"Bedrock agent {agent.name} has no guardrailConfigurations; name the stack's guardrail.",
+               agent.urn)
+
+
+def _check_versions(
+    guardrail: PolicyResource, versions: list[PolicyResource], report: ReportViolation
+) -> None:
+    if not any(_linked(v, "guardrailArn", guardrail, "guardrailArn") for v in versions):
+        report(f"Guardrail {guardrail.name} has no aws.bedrock.GuardrailVersion; publish one so the app "
+               "does not run on the mutable DRAFT.", guardrail.urn)
+
+
+def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+    resources = list(args.resources)
+    stack = Grants()
+    granting: list[PolicyResource] = []
+    for r in resources:
+        own = own_grants(r)
+        stack.unknown |= own.unknown
+        if own.granting:
+            granting.append(r)
+    granting += [r for r in resources if r.resource_type in BEDROCK_WORKLOADS]
+    guardrails = [r for r in resources if r.resource_type == GUARDRAIL]
+    versions = [r for r in resources if r.resource_type == GUARDRAIL_VERSION]
+    functions = [r for r in resources if r.resource_type == FUNCTION]
+    checks = [partial(_check_versions, g, versions, report) for g in guardrails]
+    checks += [partial(_check_agent, a, report) for a in resources if a.resource_type == AGENT]
+    checks += [partial(_check_function, f, resources, report) for f in functions]
+    has_source = bool(guardrails) or any(has_guardrail_env(f) for f in functions)
+    if not has_source:
+        for r in granting:
+            report(f"{r.name} lets the stack invoke Bedrock models, but the stack has no guardrail "
+                   f"(no aws.bedrock.Guardrail, no Lambda with {ENV_ID}/{ENV_VERSION}).", r.urn)
+        if not granting and stack.unknown:
+            checks.append(partial(_raise_unknown, "policy"))
+    check_all(*checks)
+
+
+def _raise_unknown(path: str) -> None:
+    raise UnknownValueError(UNKNOWN_STRING_VALUE, [path])
+
+
+POLICIES = [stack_policy(META, validate)]

@@ -1,0 +1,211 @@
+"""Fixtures for rules/bedrock.py: bedrock-guardrails (stack) and bedrock-guardrail-condition."""
+
+import json
+
+from ..harness import UNKNOWN
+from . import DELETE, Baseline, Resource, ref
+
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+FUNCTION = "aws:lambda/function:Function"
+GUARDRAIL = "aws:bedrock/guardrail:Guardrail"
+VERSION = "aws:bedrock/guardrailVersion:GuardrailVersion"
+AGENT = "aws:bedrock/agentAgent:AgentAgent"
+MODEL_ARN = "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+GUARDRAIL_ARN = "arn:aws:bedrock:eu-west-1:123456789012:guardrail/abc123"
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
+        ],
+    }
+)
+
+
+def _invoke(condition: bool = True, actions: object = ("bedrock:InvokeModel", "bedrock:Converse")) -> str:
+    statement: dict[str, object] = {
+        "Sid": "Invoke",
+        "Effect": "Allow",
+        "Action": list(actions) if not isinstance(actions, str) else actions,
+        "Resource": MODEL_ARN,
+    }
+    if condition:
+        statement["Condition"] = {"StringEquals": {"bedrock:GuardrailIdentifier": f"{GUARDRAIL_ARN}:1"}}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+CHAT_ENV = {"variables": {"GUARDRAIL_ID": UNKNOWN, "GUARDRAIL_VERSION": UNKNOWN, "MODEL_ID": MODEL_ARN}}
+BASE = Baseline(
+    (
+        Resource(
+            GUARDRAIL,
+            "guardrail",
+            {
+                "name": "chatbot",
+                "blockedInputMessaging": "Sorry.",
+                "blockedOutputsMessaging": "Sorry.",
+                "contentPolicyConfig": {
+                    "filtersConfigs": [{"type": "HATE", "inputStrength": "HIGH", "outputStrength": "HIGH"}]
+                },
+            },
+        ),
+        Resource(
+            VERSION,
+            "guardrail-v1",
+            {"guardrailArn": UNKNOWN},
+            property_dependencies={"guardrailArn": [ref(GUARDRAIL, "guardrail")]},
+        ),
+        Resource(ROLE, "chat-role", {"assumeRolePolicy": TRUST, "name": "chatbot-chat"}),
+        Resource(
+            ROLE_POLICY,
+            "chat-invoke",
+            {"role": UNKNOWN, "policy": _invoke()},
+            property_dependencies={"role": [ref(ROLE, "chat-role")]},
+        ),
+        Resource(
+            FUNCTION,
+            "chat",
+            {
+                "name": "chatbot-chat",
+                "runtime": "python3.13",
+                "handler": "app.handler",
+                "role": UNKNOWN,
+                "environment": CHAT_ENV,
+            },
+            property_dependencies={
+                "role": [ref(ROLE, "chat-role")],
+                "environment": [ref(GUARDRAIL, "guardrail"), ref(VERSION, "guardrail-v1")],
+            },
+        ),
+    )
+)
+# An existing guardrail referenced by literal id/version, no Guardrail resource in the stack.
+_NO_GUARDRAIL = tuple(r for r in BASE.resources if r.type not in (GUARDRAIL, VERSION))
+EXISTING = Baseline(
+    tuple(
+        Resource(
+            r.type,
+            r.name,
+            {**r.props, "environment": {"variables": {"GUARDRAIL_ID": "abc123", "GUARDRAIL_VERSION": "3"}}},
+            property_dependencies={"role": [ref(ROLE, "chat-role")]},
+        )
+        if r.type == FUNCTION
+        else r
+        for r in _NO_GUARDRAIL
+    )
+)
+DEV = Baseline(EXISTING.resources, stack="dev")
+# A stack with no Bedrock use at all.
+NO_BEDROCK = Baseline(
+    (
+        Resource(ROLE, "worker-role", {"assumeRolePolicy": TRUST}),
+        Resource(
+            ROLE_POLICY,
+            "worker-s3",
+            {
+                "role": "worker",
+                "policy": json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+                        ],
+                    }
+                ),
+            },
+        ),
+    )
+)
+AGENT_RES = Resource(
+    AGENT,
+    "agent",
+    {
+        "agentName": "helper",
+        "agentResourceRoleArn": "arn:aws:iam::123456789012:role/agent",
+        "foundationModel": "anthropic.claude-3-haiku-20240307-v1:0",
+        "guardrailConfigurations": [{"guardrailIdentifier": UNKNOWN, "guardrailVersion": UNKNOWN}],
+    },
+)
+BARE_AGENT = Resource(AGENT, "agent", {**AGENT_RES.props, "guardrailConfigurations": []})
+OTHER_FN = Resource(
+    FUNCTION,
+    "summarise",
+    {"name": "chatbot-summarise", "runtime": "python3.13", "handler": "app.handler", "role": UNKNOWN},
+    property_dependencies={"role": [ref(ROLE, "chat-role")]},
+)
+MANAGED = Resource(
+    ATTACHMENT,
+    "full-access",
+    {"role": "chatbot-other", "policyArn": "arn:aws:iam::aws:policy/AmazonBedrockFullAccess"},
+)
+
+G, C = "bedrock-guardrails", "bedrock-guardrail-condition"
+CASES = [
+    BASE.case(G, "guardrail and version created, function carries them"),
+    EXISTING.case(G, "existing guardrail through GUARDRAIL_ID / GUARDRAIL_VERSION"),
+    NO_BEDROCK.case(G, "a stack that does not use Bedrock"),
+    BASE.without(
+        G,
+        "no guardrail version",
+        "guardrail-v1",
+        message="no aws.bedrock.GuardrailVersion",
+        level="mandatory",
+    ),
+    BASE.mutate(
+        G, "function without the guardrail variables", "chat", "environment", DELETE, message="GUARDRAIL_ID"
+    ),
+    BASE.plus(G, "a second invoking function without the variables", OTHER_FN, message="summarise"),
+    EXISTING.mutate(
+        G, "DRAFT version", "chat", "environment.variables.GUARDRAIL_VERSION", "DRAFT", message="DRAFT"
+    ),
+    EXISTING.mutate(G, "no guardrail anywhere", "chat", "environment", DELETE, message="has no guardrail"),
+    DEV.mutate(G, "no guardrail on dev is advisory", "chat", "environment", DELETE, level="advisory"),
+    NO_BEDROCK.plus(G, "AWS managed AmazonBedrockFullAccess counts as use", MANAGED, message="full-access"),
+    NO_BEDROCK.plus(G, "Bedrock agent without guardrail", BARE_AGENT, message="agent"),
+    BASE.plus(G, "agent with the stack's guardrail", AGENT_RES, expect="pass"),
+    BASE.plus(G, "agent without guardrailConfigurations", BARE_AGENT, message="guardrailConfigurations"),
+    NO_BEDROCK.mutate(
+        G,
+        "bedrock:Invoke* in a policy",
+        "worker-s3",
+        "policy",
+        _invoke(actions="bedrock:Invoke*"),
+        message="worker-s3",
+    ),
+    NO_BEDROCK.mutate(
+        G, "unknown policy document and no guardrail", "worker-s3", "policy", UNKNOWN, expect="not-evaluated"
+    ),
+    BASE.mutate(
+        G, "unknown document with a guardrail in place", "chat-invoke", "policy", UNKNOWN, expect="pass"
+    ),
+    BASE.case(C, "statement has bedrock:GuardrailIdentifier"),
+    NO_BEDROCK.case(C, "no Bedrock statements"),
+    BASE.mutate(
+        C,
+        "statement without the condition",
+        "chat-invoke",
+        "policy",
+        _invoke(condition=False),
+        level="advisory",
+        message="bedrock:GuardrailIdentifier",
+    ),
+    BASE.mutate(
+        C,
+        "wildcard action without the condition",
+        "chat-invoke",
+        "policy",
+        _invoke(condition=False, actions="bedrock:*"),
+        message="InvokeModelWithResponseStream",
+    ),
+    BASE.mutate(
+        C,
+        "inline role policy (twin token)",
+        "chat-role",
+        "inlinePolicies",
+        [{"name": "invoke", "policy": _invoke(condition=False)}],
+        message="inlinePolicies[0].policy",
+    ),
+    BASE.mutate(C, "unknown document", "chat-invoke", "policy", UNKNOWN, expect="not-evaluated"),
+]
