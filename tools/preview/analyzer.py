@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import queue
-import subprocess  # noqa: S404  # nosec B404 - we run the user's own policy pack, as the CLI does
+import subprocess  # we run the user's own policy pack, as the CLI does  # noqa: S404  # nosec B404
 import threading
 import time
 from collections.abc import Iterator
@@ -195,7 +195,7 @@ class Analysis:
             }
         )
         with _engine_server() as (engine_address, engine_log):
-            process = subprocess.Popen(  # noqa: S603  # nosec B603 - the user's pack, started like the CLI starts it
+            process = subprocess.Popen(  # the user's pack, started like the CLI starts it  # noqa: S603  # nosec B603
                 [*command, "-u", "-m", "pulumi.policy", engine_address, "."],
                 cwd=pack_dir,
                 env=env,

@@ -57,7 +57,7 @@ class Program:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CliYamlLoader)  # noqa: S506  # nosec B506 - a SafeLoader subclass
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_CliYamlLoader)  # a SafeLoader subclass  # noqa: S506  # nosec B506
     except yaml.YAMLError as exc:
         raise ProjectError(f"{path}: not valid YAML: {exc}") from exc
     if data is None:

@@ -16,10 +16,10 @@ from .analyzer import PackRun
 from .pack_config import LEVEL_NAMES
 
 UNKNOWN = "<unknown until deploy>"
-SECRET = "<secret>"  # noqa: S105  # nosec B105 - a display marker
+SECRET = "<secret>"  # a display marker  # noqa: S105  # nosec B105
 _UNKNOWN_SENTINEL = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 _SIG_KEY = "4dabf18193072939515e22adb298388d"
-_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # noqa: S105  # nosec B105 - the SDK's secret signature
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # the SDK's secret signature  # noqa: S105  # nosec B105
 _SEVERITIES = {
     analyzer_pb2.POLICY_SEVERITY_LOW: "low",
     analyzer_pb2.POLICY_SEVERITY_MEDIUM: "medium",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess  # noqa: S404  # nosec B404 - runs the user's own program, as the language host does
+import subprocess  # runs the user's own program, as the language host does  # noqa: S404  # nosec B404
 import tempfile
 import time
 from collections.abc import Callable
@@ -53,7 +53,7 @@ def run_program(
         spec_path, out_path = Path(tmp, "spec.json"), Path(tmp, "out.json")
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         try:
-            completed = subprocess.run(  # noqa: S603  # nosec B603 - fixed argv, no shell
+            completed = subprocess.run(  # fixed argv, no shell  # noqa: S603  # nosec B603
                 [program.interpreter, str(_HOST), str(spec_path), str(out_path)],
                 capture_output=True,
                 text=True,
