@@ -8,7 +8,7 @@ STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 # Per-stack pack config, when the repo has one (policies/config/<stack>.json).
 PACK_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 
-.PHONY: help venv preview stacks test lint deploy bench docs clean
+.PHONY: help venv preview stacks test lint deploy bench docs package clean
 
 help:
 	@echo "make preview [STACK=dev]   offline preview of one stack with the policy pack (no cloud, no CLI)"
@@ -17,6 +17,7 @@ help:
 	@echo "make stacks                offline preview of every Pulumi.<stack>.yaml; fails on mandatory violations"
 	@echo "make bench                 offline preview timings (dev, prod) and policy analysis growth with stack size"
 	@echo "make docs                  regenerate the settings table and Pulumi.yaml config declarations"
+	@echo "make package               build the Lambda archive build/lambda/app.zip (reproducible, no Docker)"
 	@echo "make deploy [STACK=dev]    pulumi up with the policy pack (needs the Pulumi CLI and AWS credentials)"
 
 $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constraints.txt
@@ -50,6 +51,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m tools.bench_preview
 	$(BIN)/python -m tools.bench_policies
+	$(BIN)/python -m tools.bench_app
+
+package: $(STAMP)
+	$(BIN)/python -m tools.package_lambda
 
 docs: $(STAMP)
 	$(BIN)/python -m tools.settings_doc --write --embed README.md

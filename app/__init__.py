@@ -1,4 +1,2 @@
-"""The application that runs in AWS: Lambda handlers over a shared core, and the static web UI.
-
-Empty until the chat API issue lands; the stack's components package it from here.
-"""
+"""The application that runs in AWS. The Lambda code is the `chatbot_app` package (the archive's root is this
+directory, so handlers are `chatbot_app.handlers.<name>.handler`); see README.md here."""

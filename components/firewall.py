@@ -1,9 +1,11 @@
-"""A WAFv2 web ACL with an IP rate limit, AWS managed rule sets, an optional geo allowlist, and logging."""
+"""A WAFv2 web ACL with IP rate limits (global + optional scoped ones), AWS managed rule sets, an optional geo
+allowlist, and logging."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -19,6 +21,44 @@ MANAGED_RULE_GROUPS: tuple[str, ...] = (
 )
 RATE_WINDOWS_SECONDS = (60, 120, 300, 600)
 REDACTED_HEADERS = ("authorization", "cookie")  # bearer tokens and session cookies never reach the logs
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_RULE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+_SCOPE = "WebAclRuleStatementRateBasedStatementScopeDownStatement"  # the SDK's nested type names are long
+_Scope = getattr(aws.wafv2, f"{_SCOPE}Args")
+_And = getattr(aws.wafv2, f"{_SCOPE}AndStatementArgs")
+_Regex = getattr(aws.wafv2, f"{_SCOPE}RegexMatchStatementArgs")
+_RegexField = getattr(aws.wafv2, f"{_SCOPE}RegexMatchStatementFieldToMatchArgs")
+_Method = getattr(aws.wafv2, f"{_SCOPE}RegexMatchStatementFieldToMatchMethodArgs")
+_UriPath = getattr(aws.wafv2, f"{_SCOPE}RegexMatchStatementFieldToMatchUriPathArgs")
+_RegexTransform = getattr(aws.wafv2, f"{_SCOPE}RegexMatchStatementTextTransformationArgs")
+# Path evasion (%2F, //, /./, upper case) is undone before the path pattern is matched.
+PATH_TRANSFORMS: tuple[str, ...] = ("URL_DECODE", "NORMALIZE_PATH", "LOWERCASE")
+
+
+@dataclass(frozen=True)
+class ScopedRateLimit:
+    """A stricter per-IP limit, counted only over requests whose method (and path) match.
+
+    `path_pattern` is a regex over the URI path after PATH_TRANSFORMS (so write it in lower case); None
+    scopes by method alone. The limit shares the ACL's window.
+    """
+
+    name: str
+    limit: int
+    methods: tuple[str, ...]
+    path_pattern: str | None = None
+
+    def __post_init__(self) -> None:
+        if not _RULE_NAME.match(self.name):
+            raise ValueError(f"scoped rate limit name must match {_RULE_NAME.pattern}, got {self.name!r}")
+        if not 10 <= self.limit <= 2_000_000_000:
+            raise ValueError(f"scoped rate limit {self.name}: limit must be 10..2000000000, got {self.limit}")
+        unknown = sorted(set(self.methods) - HTTP_METHODS)
+        if not self.methods or unknown:
+            raise ValueError(f"scoped rate limit {self.name}: methods must be non-empty HTTP methods, got "
+                             f"{self.methods!r}")
+        if self.path_pattern is not None:
+            re.compile(self.path_pattern)  # a bad pattern fails here, not at deploy time
 
 
 @dataclass(frozen=True)
@@ -32,6 +72,7 @@ class WebFirewallArgs:
     log_retention_days: int
     logs_kms_key_arn: pulumi.Input[str] | None
     retain: bool
+    scoped_rate_limits: tuple[ScopedRateLimit, ...] = ()
 
     def __post_init__(self) -> None:
         if self.scope not in ("CLOUDFRONT", "REGIONAL"):
@@ -42,6 +83,12 @@ class WebFirewallArgs:
             raise ValueError(
                 f"window_seconds must be one of {RATE_WINDOWS_SECONDS}, got {self.window_seconds}"
             )
+        names = [scoped.name for scoped in self.scoped_rate_limits]
+        if len(set(names)) != len(names) or "per-ip" in names:
+            raise ValueError(f"scoped_rate_limits names must be unique and not 'per-ip', got {names}")
+        looser = [s.name for s in self.scoped_rate_limits if s.limit > self.rate_limit]
+        if looser:
+            raise ValueError(f"scoped_rate_limits {looser} must not exceed rate_limit {self.rate_limit}")
 
 
 def _visibility(metric_name: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgs:
@@ -52,6 +99,34 @@ def _visibility(metric_name: str) -> aws.wafv2.WebAclRuleVisibilityConfigArgs:
 
 def _block() -> aws.wafv2.WebAclRuleActionArgs:
     return aws.wafv2.WebAclRuleActionArgs(block=aws.wafv2.WebAclRuleActionBlockArgs())
+
+
+def _regex(field: Any, pattern: str, transforms: tuple[str, ...]) -> Any:
+    return _Scope(
+        regex_match_statement=_Regex(
+            regex_string=pattern,
+            field_to_match=field,
+            text_transformations=[_RegexTransform(priority=i, type=t) for i, t in enumerate(transforms)],
+        )
+    )
+
+
+def scope_down(scoped: ScopedRateLimit) -> Any:
+    """Match the scoped limit's methods (exactly) and, when given, its path pattern."""
+    methods = "|".join(sorted(set(scoped.methods)))
+    method = _regex(
+        _RegexField(method=_Method()),
+        f"^({methods})$",
+        ("NONE",),
+    )
+    if scoped.path_pattern is None:
+        return method
+    path = _regex(
+        _RegexField(uri_path=_UriPath()),
+        scoped.path_pattern,
+        PATH_TRANSFORMS,
+    )
+    return _Scope(and_statement=_And(statements=[method, path]))
 
 
 def build_rules(acl_name: str, args: WebFirewallArgs) -> list[aws.wafv2.WebAclRuleArgs]:
@@ -86,6 +161,19 @@ def build_rules(acl_name: str, args: WebFirewallArgs) -> list[aws.wafv2.WebAclRu
                             country_codes=list(args.geo_allowlist)
                         )
                     )
+                )
+            ),
+        )
+    for scoped in args.scoped_rate_limits:  # the stricter limits first: they trip before the global one
+        add(
+            f"rate-limit-{scoped.name}",
+            action=_block(),
+            statement=aws.wafv2.WebAclRuleStatementArgs(
+                rate_based_statement=aws.wafv2.WebAclRuleStatementRateBasedStatementArgs(
+                    aggregate_key_type="IP",
+                    limit=scoped.limit,
+                    evaluation_window_sec=args.window_seconds,
+                    scope_down_statement=scope_down(scoped),
                 )
             ),
         )

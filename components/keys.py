@@ -49,7 +49,7 @@ class ClassGrants:
 
 DATA_CLASS_GRANTS: dict[str, ClassGrants] = {
     "data": ClassGrants(
-        via_services=("s3", "dynamodb", "sqs", "sns", "secretsmanager"),
+        via_services=("s3", "dynamodb", "sqs", "sns", "secretsmanager", "bedrock"),
         cloudfront_read=True,
     ),
     "logs": ClassGrants(logs_service=True),

@@ -1,12 +1,33 @@
-"""Wires the stack's components together from the validated settings."""
+"""Wires the stack's components together from the validated settings.
+
+The order breaks the one cycle the stack has: the website's CSP names the APIs' origins and the APIs
+name the website's origin (CORS, the Cognito callback, the uploads bucket's CORS). Only resource IDs
+cross that line, so ChatApi is built in two phases: the API resources first, then everything that
+needs the website's origin (`connect`).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.chat_api import ChatApi, ChatApiArgs, ChatApiConnection
+from components.data_tables import DataTables, DataTablesArgs
+from components.devtools import STUDIO_INTERFACE_ENDPOINTS, DevTools, DevToolsArgs
 from components.firewall import WebFirewall, WebFirewallArgs
+from components.guardrail import Guardrail, GuardrailArgs
+from components.identity import Identity, IdentityArgs, derived_domain_prefix
 from components.keys import Keys, KeysArgs
+from components.network import Network, NetworkArgs
+from components.observability import AlarmThresholds, Observability, ObservabilityArgs
+from components.packaging import app_archive
+from components.private_website import (
+    PrivateWebsite,
+    PrivateWebsiteArgs,
+    load_balancer_log_delivery_statement,
+)
 from components.secure_bucket import SecureBucket, SecureBucketArgs
 from components.settings import StackSettings
 from components.tagging import register_tagging
@@ -15,66 +36,231 @@ from components.website import Website, WebsiteArgs
 EDGE_REGION = "us-east-1"  # CloudFront-scope WAF ACLs (and their log groups) live only here
 
 
-def build_stack(settings: StackSettings) -> dict[str, pulumi.Output[str]]:
+@dataclass(frozen=True)
+class StackKeys:
+    """Customer managed key ARNs per use; all None when the stack uses AWS managed keys (dev only)."""
+
+    data: pulumi.Output[str] | None = None
+    logs: pulumi.Output[str] | None = None
+    edge_logs: pulumi.Output[str] | None = None
+    bedrock_data: pulumi.Output[str] | None = None  # a data key in the Bedrock region
+
+
+def _keys(settings: StackSettings, edge: aws.Provider, bedrock: aws.Provider | None) -> StackKeys:
+    if not settings.customer_managed_keys:
+        return StackKeys()
+
+    def keys(name: str, classes: tuple[str, ...], region: str, provider: aws.Provider | None) -> Keys:
+        opts = pulumi.ResourceOptions(providers={"aws": provider}) if provider else None
+        return Keys(
+            name, KeysArgs(settings.prefix, settings.stack, classes, settings.retain_data, region), opts=opts
+        )
+
+    main = keys("keys", ("data", "logs"), settings.region, None)
+    edge_logs = keys("edge-keys", ("logs",), EDGE_REGION, edge).key_arns["logs"]
+    bedrock_data = main.key_arns["data"]
+    if bedrock is not None:
+        bedrock_data = keys("bedrock-keys", ("data",), settings.bedrock_region, bedrock).key_arns["data"]
+    return StackKeys(main.key_arns["data"], main.key_arns["logs"], edge_logs, bedrock_data)
+
+
+def _auth_origin(settings: StackSettings) -> pulumi.Output[str]:
+    """The Cognito hosted UI's origin, which the SPA calls for tokens (so the CSP must admit it)."""
+    prefix = (
+        pulumi.Output.from_input(settings.auth_domain_prefix)
+        if settings.auth_domain_prefix
+        else (
+            aws.get_caller_identity_output().account_id.apply(
+                lambda account: derived_domain_prefix(settings.prefix, settings.stack, account)
+            )
+        )
+    )
+    return pulumi.Output.concat("https://", prefix, ".auth.", settings.region, ".amazoncognito.com")
+
+
+def build_stack(
+    settings: StackSettings, code: pulumi.Input[pulumi.Archive] | None = None
+) -> dict[str, pulumi.Output]:
     """Create every resource of the stack; returns the stack outputs to export."""
     register_tagging(settings)
-    edge = aws.Provider(EDGE_REGION, region=EDGE_REGION)
-    edge_opts = pulumi.ResourceOptions(providers={"aws": edge})
+    code = code if code is not None else app_archive()
     retain = settings.retain_data
-
-    data_key: pulumi.Output[str] | None = None
-    edge_logs_key: pulumi.Output[str] | None = None
-    if settings.customer_managed_keys:
-        keys = Keys(
-            "keys",
-            KeysArgs(settings.prefix, settings.stack, ("data", "logs"), retain, settings.region),
-        )
-        edge_keys = Keys(
-            "edge-keys",
-            KeysArgs(settings.prefix, settings.stack, ("logs",), retain, EDGE_REGION),
-            opts=edge_opts,
-        )
-        data_key = keys.key_arns["data"]
-        edge_logs_key = edge_keys.key_arns["logs"]
+    edge = aws.Provider(EDGE_REGION, region=EDGE_REGION)
+    bedrock = (
+        aws.Provider("bedrock", region=settings.bedrock_region)
+        if settings.bedrock_region != settings.region
+        else None
+    )
+    keys = _keys(settings, edge, bedrock)
 
     access_logs = SecureBucket(
         "access-logs",
-        SecureBucketArgs(purpose="access-logs", kms_key_arn=None, access_log_bucket=None, retain=retain),
-    )
-    firewall = WebFirewall(
-        "edge-firewall",
-        WebFirewallArgs(
-            prefix=settings.prefix,
-            stack=settings.stack,
-            scope="CLOUDFRONT",
-            rate_limit=settings.rate_limit_per_ip,
-            window_seconds=settings.rate_limit_window_seconds,
-            geo_allowlist=settings.geo_allowlist,
-            log_retention_days=settings.log_retention_days,
-            logs_kms_key_arn=edge_logs_key,
+        SecureBucketArgs(
+            purpose="access-logs",
+            kms_key_arn=None,
+            access_log_bucket=None,
             retain=retain,
-        ),
-        opts=edge_opts,
-    )
-    website = Website(
-        "website",
-        WebsiteArgs(
-            prefix=settings.prefix,
-            stack=settings.stack,
-            content_kms_key_arn=data_key,
-            access_log_bucket=access_logs.bucket_name,
-            retain=retain,
-            web_acl_arn=firewall.web_acl_arn,
-            custom_domain=settings.custom_domain,
-            certificate_arn=settings.certificate_arn,
-            minimum_tls_version=settings.minimum_tls_version,
-            geo_allowlist=settings.geo_allowlist,
+            defer_policy=settings.private_website,
         ),
     )
-    return {
-        "websiteUrl": website.url,
-        "distributionId": website.distribution.id,
-        "webAclArn": firewall.web_acl_arn,
-        "contentBucketName": website.content_bucket.bucket_name,
-        "accessLogBucketName": access_logs.bucket_name,
-    }
+    endpoints = STUDIO_INTERFACE_ENDPOINTS if settings.dev_tools else ()
+    network = Network(
+        "network", NetworkArgs.from_settings(settings, keys.logs, interface_endpoints=endpoints)
+    )
+    if settings.dev_tools:
+        DevTools(
+            "devtools",
+            DevToolsArgs(
+                prefix=settings.prefix,
+                stack=settings.stack,
+                region=settings.region,
+                environment=settings.environment,
+                vpc_id=network.vpc_id,
+                vpc_cidr=network.vpc_cidr,
+                subnet_ids=network.private_subnet_ids,
+                kms_key_arn=None,
+                retain=retain,
+            ),
+        )
+
+    tables = DataTables("data", DataTablesArgs(keys.data, access_logs.bucket_name, None, retain))
+    guardrail = Guardrail(
+        "guardrail",
+        GuardrailArgs.from_settings(settings, keys.bedrock_data),
+        opts=pulumi.ResourceOptions(providers={"aws": bedrock}) if bedrock else None,
+    )
+    api = ChatApi(
+        "chat",
+        ChatApiArgs.from_settings(
+            settings,
+            code=code,
+            table_names=tables.table_names,
+            table_arns=tables.table_arns,
+            logs_kms_key_arn=keys.logs,
+            data_kms_key_arn=keys.data,
+            guardrail_arn=guardrail.guardrail_arn,
+            guardrail_version=guardrail.guardrail_version,
+        ),
+    )
+    auth_origin = _auth_origin(settings)
+    connect_origins = (api.rest_origin, api.websocket_origin, auth_origin)
+
+    outputs: dict[str, pulumi.Output] = {}
+    private_site: PrivateWebsite | None = None
+    if settings.private_website:
+        account = aws.get_caller_identity_output().account_id
+        log_policy = access_logs.attach_policy(
+            [load_balancer_log_delivery_statement(access_logs.arn, settings.region, account)]
+        )
+        private_site = PrivateWebsite(
+            "website",
+            PrivateWebsiteArgs(
+                prefix=settings.prefix,
+                stack=settings.stack,
+                vpc_id=network.vpc_id,
+                subnet_ids=network.private_subnet_ids,
+                allowed_cidrs=settings.private_website_cidrs,
+                certificate_arn=settings.private_website_certificate_arn or "",
+                access_log_bucket=access_logs.bucket_name,
+                content_kms_key_arn=keys.data,
+                logs_kms_key_arn=keys.logs,
+                log_retention_days=settings.log_retention_days,
+                retain=retain,
+                code=code,
+                xray_tracing=settings.xray_tracing,
+                access_log_policy=log_policy,
+            ),
+        )
+        url = private_site.url
+        outputs["contentBucketName"] = private_site.content_bucket.bucket_name
+    else:
+        firewall = WebFirewall(
+            "edge-firewall",
+            WebFirewallArgs(
+                prefix=settings.prefix,
+                stack=settings.stack,
+                scope="CLOUDFRONT",
+                rate_limit=settings.rate_limit_per_ip,
+                window_seconds=settings.rate_limit_window_seconds,
+                geo_allowlist=settings.geo_allowlist,
+                log_retention_days=settings.log_retention_days,
+                logs_kms_key_arn=keys.edge_logs,
+                retain=retain,
+            ),
+            opts=pulumi.ResourceOptions(providers={"aws": edge}),
+        )
+        website = Website(
+            "website",
+            WebsiteArgs(
+                prefix=settings.prefix,
+                stack=settings.stack,
+                content_kms_key_arn=keys.data,
+                access_log_bucket=access_logs.bucket_name,
+                retain=retain,
+                web_acl_arn=firewall.web_acl_arn,
+                custom_domain=settings.custom_domain,
+                certificate_arn=settings.certificate_arn,
+                minimum_tls_version=settings.minimum_tls_version,
+                geo_allowlist=settings.geo_allowlist,
+                connect_origins=connect_origins,
+            ),
+        )
+        url = website.url
+        outputs.update(
+            distributionId=website.distribution.id,
+            edgeWebAclArn=firewall.web_acl_arn,
+            contentBucketName=website.content_bucket.bucket_name,
+        )
+
+    identity = Identity("identity", IdentityArgs.from_settings(settings, [url], code, keys.logs))
+    api.connect(
+        ChatApiConnection(
+            user_pool_id=identity.user_pool_id,
+            user_pool_arn=identity.user_pool_arn,
+            user_pool_client_id=identity.client_id,
+            allowed_origin=url,
+        )
+    )
+    tables.allow_uploads_from(url)
+    if private_site is not None:
+        private_site.attach_server(list(connect_origins))
+
+    observability = Observability(
+        "observability",
+        ObservabilityArgs(
+            prefix=settings.prefix,
+            stack=settings.stack,
+            region=settings.region,
+            function_names=api.function_names,
+            rest_api_name=api.rest_api_name,
+            rest_stage_name=api.stage_name,
+            websocket_api_id=api.websocket_api_id,
+            websocket_stage_name=api.stage_name,
+            token_log_group_names={"chat_worker": api.log_group_names["chat_worker"]},
+            alarm_email=settings.alarm_email,
+            customer_managed_keys=settings.customer_managed_keys,
+            retain=retain,
+            thresholds=AlarmThresholds(tokens_per_hour=settings.quota_tokens_per_day),
+        ),
+    )
+
+    outputs.update(
+        websiteUrl=url,
+        restApiUrl=api.rest_api_url,
+        websocketUrl=api.websocket_url,
+        userPoolId=identity.user_pool_id,
+        userPoolClientId=identity.client_id,
+        hostedUiDomain=identity.hosted_ui_domain,
+        apiWebAclArn=api.web_acl_arn,
+        uploadsBucketName=tables.uploads_bucket.bucket_name,
+        accessLogBucketName=access_logs.bucket_name,
+        alarmTopicArn=observability.topic_arn,
+        dashboardName=observability.dashboard_name,
+        vpcId=network.vpc_id,
+    )
+    if guardrail.guardrail_arn is not None:
+        outputs.update(
+            guardrailArn=pulumi.Output.from_input(guardrail.guardrail_arn),
+            guardrailVersion=pulumi.Output.from_input(guardrail.guardrail_version),
+        )
+    return outputs

@@ -10,37 +10,16 @@ import pulumi
 import pulumi_aws as aws
 
 from components.secure_bucket import SecureBucket, SecureBucketArgs
+from components.security_headers import (
+    FRAME_OPTION,
+    HSTS_MAX_AGE_SECONDS,
+    REFERRER_POLICY,
+    content_security_policy,
+)
 
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # AWS managed cache policy
-HSTS_MAX_AGE_SECONDS = 63_072_000  # two years, the preload list's expectation
-CSP_MAX_LENGTH = 1783  # CloudFront's limit for the Content-Security-Policy header value
-_ORIGIN = re.compile(r"^(https|wss)://[a-z0-9.-]+(:\d{1,5})?$")
 _TLS_POLICY = re.compile(r"^TLSv1\.(2|3)_\d{4}$")  # refuses TLSv1, TLSv1_2016, TLSv1.1_2016, SSLv3
 _ORIGIN_ID = "content"
-
-
-def content_security_policy(connect_origins: Sequence[str] = ()) -> str:
-    """A CSP with no wildcard source: only this site, plus explicit https/wss API origins for connect-src."""
-    for origin in connect_origins:
-        if not _ORIGIN.match(origin):
-            raise ValueError(f"connect origin must be https:// or wss:// and a host, no wildcard: {origin!r}")
-    directives = (
-        ("default-src", "'none'"),
-        ("script-src", "'self'"),
-        ("style-src", "'self'"),
-        ("img-src", "'self' data:"),
-        ("font-src", "'self'"),
-        ("connect-src", " ".join(["'self'", *connect_origins])),
-        ("manifest-src", "'self'"),
-        ("base-uri", "'none'"),
-        ("form-action", "'self'"),
-        ("frame-ancestors", "'none'"),
-        ("upgrade-insecure-requests", ""),
-    )
-    policy = "; ".join(f"{name} {value}".strip() for name, value in directives)
-    if len(policy) > CSP_MAX_LENGTH:
-        raise ValueError(f"the CSP has {len(policy)} characters; CloudFront allows {CSP_MAX_LENGTH}")
-    return policy
 
 
 @dataclass(frozen=True)
@@ -55,7 +34,8 @@ class WebsiteArgs:
     certificate_arn: str | None = None
     minimum_tls_version: str | None = None
     geo_allowlist: tuple[str, ...] = ()
-    connect_origins: tuple[str, ...] = ()
+    # https/wss origins the page may call; Outputs allowed (API ids), checked when they resolve.
+    connect_origins: tuple[pulumi.Input[str], ...] = ()
 
     def __post_init__(self) -> None:
         tls = (self.custom_domain, self.certificate_arn, self.minimum_tls_version)
@@ -65,7 +45,7 @@ class WebsiteArgs:
             raise ValueError(
                 f"minimum_tls_version must be TLSv1.2_* or TLSv1.3_*, got {self.minimum_tls_version!r}"
             )
-        content_security_policy(self.connect_origins)  # fail at construction, not at deploy
+        content_security_policy([o for o in self.connect_origins if isinstance(o, str)])  # fail now if known
 
     @property
     def uses_custom_domain(self) -> bool:
@@ -73,7 +53,7 @@ class WebsiteArgs:
 
 
 def _security_headers(
-    connect_origins: Sequence[str],
+    connect_origins: Sequence[pulumi.Input[str]],
 ) -> aws.cloudfront.ResponseHeadersPolicySecurityHeadersConfigArgs:
     cf = aws.cloudfront
     return cf.ResponseHeadersPolicySecurityHeadersConfigArgs(
@@ -84,16 +64,17 @@ def _security_headers(
             override=True,
         ),
         content_security_policy=cf.ResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicyArgs(
-            content_security_policy=content_security_policy(connect_origins), override=True
+            content_security_policy=pulumi.Output.all(*connect_origins).apply(content_security_policy),
+            override=True,
         ),
         content_type_options=cf.ResponseHeadersPolicySecurityHeadersConfigContentTypeOptionsArgs(
             override=True
         ),
         frame_options=cf.ResponseHeadersPolicySecurityHeadersConfigFrameOptionsArgs(
-            frame_option="DENY", override=True
+            frame_option=FRAME_OPTION, override=True
         ),
         referrer_policy=cf.ResponseHeadersPolicySecurityHeadersConfigReferrerPolicyArgs(
-            referrer_policy="strict-origin-when-cross-origin", override=True
+            referrer_policy=REFERRER_POLICY, override=True
         ),
     )
 

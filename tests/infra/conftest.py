@@ -16,6 +16,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.settings import set_root_resource
 
 from components.settings import StackSettings, settings_from_config
+from tools.preview._synth import deploy_outputs
 
 ACCOUNT_ID = "111122223333"
 MOCK_REGION = "us-east-1"
@@ -61,7 +62,16 @@ INVOKE_RESULTS: dict[str, dict[str, str]] = {
     },
     "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
     "aws:index/getRegion:getRegion": {"name": MOCK_REGION, "region": MOCK_REGION, "id": MOCK_REGION},
+    "aws:index/getAvailabilityZones:getAvailabilityZones": {
+        "names": [f"{MOCK_REGION}{zone}" for zone in "abc"],
+        "zoneIds": ["use1-az1", "use1-az2", "use1-az4"],
+        "id": MOCK_REGION,
+    },
 }
+
+
+class UnmockedInvokeError(LookupError):
+    """A component called a data source these mocks do not answer: add it to INVOKE_RESULTS."""
 
 
 @dataclass(frozen=True)
@@ -112,12 +122,15 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if self.preview:
             return "", dict(args.inputs)
         resource_id, computed = _computed_outputs(args.typ, args.name, args.inputs)
-        return resource_id, {**args.inputs, **computed}
+        # Every other computed output the provider SDK declares (executionArn, rootResourceId, ...), typed
+        # placeholders as in the offline preview's deploy mode.
+        _, synthesized = deploy_outputs(args.typ, args.name, dict(args.inputs), MOCK_REGION)
+        return resource_id, {**synthesized, **args.inputs, **computed}
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         self.calls.append((args.token, dict(args.args)))
         if args.token not in INVOKE_RESULTS:
-            raise NotImplementedError(f"the test mocks do not implement invoke {args.token}")
+            raise UnmockedInvokeError(f"the test mocks do not answer invoke {args.token}")
         return dict(INVOKE_RESULTS[args.token]), []
 
     def register_transform(self, transform: Any) -> None:

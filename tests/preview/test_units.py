@@ -155,7 +155,8 @@ def test_deploy_outputs_fill_every_declared_output_with_a_typed_value():
     assert outputs["description"] == "d"
     assert outputs["arn"] == f"arn:aws:kms:eu-west-1:{_synth.ACCOUNT_ID}:key/{resource_id}"
     assert isinstance(outputs["keyId"], str)
-    assert outputs["enableKeyRotation"] is False  # a bool output the inputs did not set
+    assert "enableKeyRotation" not in outputs  # an input the program left unset is not invented
+    assert outputs["tagsAll"] == {}  # a computed-only map output
     assert _synth.deploy_outputs("aws:kms/key:Key", "k", {}, "eu-west-1")[0] == resource_id  # deterministic
 
 
@@ -227,3 +228,21 @@ def test_yaml_booleans_follow_the_cli_not_yaml_1_1(tmp_path):
     )
     program = load_program(tmp_path, "dev")
     assert program.config == {"demo:mfa": "ON", "demo:flag": "true", "demo:x": "no"}
+
+
+def test_deploy_outputs_resolve_python_keyword_modules_and_skip_unset_inputs():
+    _, outputs = _synth.deploy_outputs(
+        "aws:lambda/function:Function", "fn", {"runtime": "python3.14"}, "eu-west-1"
+    )
+    assert outputs["arn"].startswith("arn:aws:lambda:eu-west-1:")
+    assert isinstance(outputs["invokeArn"], str) and outputs["name"]
+    _, api = _synth.deploy_outputs(
+        "aws:apigatewayv2/api:Api", "ws", {"protocolType": "WEBSOCKET"}, "eu-west-1"
+    )
+    assert "target" not in api and "apiEndpoint" in api
+
+
+def test_deploy_outputs_give_host_names_that_look_like_host_names():
+    _, outputs = _synth.deploy_outputs("aws:cloudfront/distribution:Distribution", "Site", {}, "us-east-1")
+    assert outputs["domainName"] == outputs["domainName"].lower()
+    assert outputs["domainName"].endswith(".cloudfront.offline.invalid")

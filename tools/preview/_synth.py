@@ -32,21 +32,39 @@ def _module_and_class(token: str) -> tuple[str, str] | None:
     return (base if module == "index" else f"{base}.{module.replace('-', '_')}", class_name)
 
 
-@functools.cache
-def output_properties(token: str) -> dict[str, str]:
-    """Maps each output property (camelCase wire name) the SDK class declares to a coarse kind."""
+# Input properties that the provider fills in when the program leaves them out (auto-naming).
+_PROVIDER_FILLED_INPUTS = frozenset({"name", "bucket"})
+
+
+def _resource_class(token: str) -> type | None:
     located = _module_and_class(token)
     if located is None:
+        return None
+    module_name, class_name = located
+    for candidate in (module_name, f"{module_name}_"):  # Python keywords get a trailing "_": lambda_
+        try:
+            return getattr(importlib.import_module(candidate), class_name)
+        except (ImportError, AttributeError):
+            continue
+    return None
+
+
+@functools.cache
+def output_properties(token: str) -> dict[str, str]:
+    """Output properties (camelCase wire name -> coarse kind) the provider computes for the resource type.
+
+    Outputs that merely echo an input are left out (a provider does not invent an input the program left
+    unset, e.g. an API's quick-create `target`), except the inputs providers fill in by auto-naming."""
+    cls = _resource_class(token)
+    if cls is None:
         return {}
-    try:
-        cls = getattr(importlib.import_module(located[0]), located[1])
-    except (ImportError, AttributeError):
-        return {}
+    init = getattr(cls, "_internal_init", None) or cls.__init__
+    inputs = set(inspect.signature(init).parameters)
     found: dict[str, str] = {}
-    for attr in vars(cls).values():
+    for attr_name, attr in vars(cls).items():
         getter = getattr(attr, "fget", None)
         wire_name = getattr(getter, "_pulumi_name", None)
-        if wire_name:
+        if wire_name and (attr_name not in inputs or wire_name in _PROVIDER_FILLED_INPUTS):
             found[wire_name] = _kind(inspect.signature(getter).return_annotation)
     return found
 
@@ -81,6 +99,9 @@ def _value(kind: str, prop: str, token: str, name: str, region: str, resource_id
         if prop == "arn" or prop.endswith("Arn"):
             resource = _CAMEL.sub("-", token.rsplit(":", 1)[-1]).lower()
             return f"arn:aws:{_service(token)}:{region}:{ACCOUNT_ID}:{resource}/{resource_id}"
+        if prop.lower().endswith(("domainname", "dnsname", "endpoint", "hostname")):
+            # A host name: lower-case labels, so code that validates origins accepts it.
+            return f"{resource_id.lower()}.{_service(token)}.offline.invalid"
         if prop in ("id", "name") or prop.endswith("Id"):
             return resource_id if prop == "id" else f"{resource_id}-{prop}"
         return f"{resource_id}-{prop}"
@@ -166,6 +187,10 @@ def _policy_document(args: dict[str, Any], region: str) -> dict[str, Any]:
 
 
 _INVOKES["aws:iam/getPolicyDocument:getPolicyDocument"] = _policy_document
+# An existing VPC looked up by id: the offline preview cannot see it, so it answers a placeholder CIDR.
+_INVOKES["aws:ec2/getVpc:getVpc"] = lambda args, region: {
+    "id": args.get("id") or "vpc-00000000", "cidrBlock": "10.0.0.0/16", "cidrBlockAssociations": [],
+    "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:vpc/{args.get('id') or 'vpc-00000000'}"}
 
 
 def invoke_result(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Chat application that runs in Lambda: thin handlers (``handlers``) over a shared core (``core``)."""

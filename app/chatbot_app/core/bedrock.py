@@ -1,0 +1,168 @@
+"""Bedrock: the text models this account can use, and ConverseStream requests with the guardrail applied."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from . import aws
+from .config import Config
+from .errors import UpstreamError, ValidationFailed
+from .models import InferenceSettings, Message, ModelInfo, Usage
+
+_MODELS_TTL_SECONDS = 300
+_cache: dict[str, tuple[float, list[ModelInfo]]] = {}
+
+
+def clear_model_cache() -> None:
+    _cache.clear()
+
+
+def list_models(config: Config) -> list[ModelInfo]:
+    """The account's on-demand text models and inference profiles, limited to ALLOWED_MODELS if set."""
+    return [model for model in _account_models(config) if config.model_allowed(model.modelId)]
+
+
+def _account_models(config: Config) -> list[ModelInfo]:
+    """On-demand text models with streaming, plus the account's inference profiles (cross-region)."""
+    cached = _cache.get(config.bedrock_region)
+    if cached and time.monotonic() - cached[0] < _MODELS_TTL_SECONDS:
+        return cached[1]
+    control = aws.client("bedrock", config.bedrock_region)
+    models: dict[str, ModelInfo] = {}
+    summaries = control.list_foundation_models(byOutputModality="TEXT").get("modelSummaries", [])
+    for summary in summaries:
+        if "TEXT" not in summary.get("inputModalities", []):
+            continue
+        if summary.get("modelLifecycle", {}).get("status", "ACTIVE") != "ACTIVE":
+            continue
+        if "ON_DEMAND" not in summary.get("inferenceTypesSupported", []):
+            continue
+        models[summary["modelId"]] = ModelInfo(
+            modelId=summary["modelId"],
+            name=summary.get("modelName", summary["modelId"]),
+            provider=summary.get("providerName", ""),
+            streaming=bool(summary.get("responseStreamingSupported")),
+        )
+    paginator = control.get_paginator("list_inference_profiles")
+    for page in paginator.paginate(typeEquals="SYSTEM_DEFINED"):
+        for profile in page.get("inferenceProfileSummaries", []):
+            if profile.get("status") != "ACTIVE":
+                continue
+            models[profile["inferenceProfileId"]] = ModelInfo(
+                modelId=profile["inferenceProfileId"],
+                name=profile.get("inferenceProfileName", ""),
+                provider="inference profile",
+                streaming=True,
+            )
+    result = sorted(models.values(), key=lambda m: m.modelId)
+    _cache[config.bedrock_region] = (time.monotonic(), result)
+    return result
+
+
+def require_model(config: Config, model_id: str) -> ModelInfo:
+    """The model if the account lists it and ALLOWED_MODELS permits it; else 400 unknown_model."""
+    check_allowed(config, model_id)
+    for model in list_models(config):
+        if model.modelId == model_id:
+            return model
+    raise _unknown(model_id)
+
+
+def check_allowed(config: Config, model_id: str) -> None:
+    """ALLOWED_MODELS alone, without listing models (the worker has no permission to list them)."""
+    if not config.model_allowed(model_id):
+        raise _unknown(model_id)
+
+
+def _unknown(model_id: str) -> ValidationFailed:
+    return ValidationFailed(
+        f"unknown model {model_id!r}; GET /models lists the available ones", code="unknown_model"
+    )
+
+
+def converse_request(
+    config: Config, settings: InferenceSettings, model_id: str, history: list[Message], text: str
+) -> dict[str, Any]:
+    messages: list[dict[str, Any]] = []
+    for message in history:
+        # Converse needs user/assistant alternation starting with the user.
+        if not messages and message.role != "user":
+            continue
+        if messages and messages[-1]["role"] == message.role:
+            messages[-1]["content"][0]["text"] += "\n" + message.text
+            continue
+        messages.append({"role": message.role, "content": [{"text": message.text}]})
+    if messages and messages[-1]["role"] == "user":
+        messages.pop()  # an unanswered question (should not happen: exchanges are stored in pairs)
+    messages.append({"role": "user", "content": [{"text": text}]})
+    request: dict[str, Any] = {
+        "modelId": model_id,
+        "messages": messages,
+        "inferenceConfig": {"maxTokens": settings.maxTokens, "temperature": settings.temperature},
+    }
+    if settings.systemPrompt:
+        request["system"] = [{"text": settings.systemPrompt}]
+    if config.guardrail_enabled:
+        request["guardrailConfig"] = {
+            "guardrailIdentifier": config.guardrail_id,
+            "guardrailVersion": config.guardrail_version,
+            "streamProcessingMode": "sync",
+        }
+    return request
+
+
+@dataclass
+class StreamResult:
+    text: str
+    usage: Usage
+    stop_reason: str
+
+
+def stream(config: Config, request: dict[str, Any]) -> Iterator[str | StreamResult]:
+    """Yield text deltas, then one StreamResult. Raises UpstreamError if the model call fails."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    runtime = aws.client("bedrock-runtime", config.bedrock_region)
+    parts: list[str] = []
+    usage = Usage()
+    stop_reason = ""
+    try:
+        events = runtime.converse_stream(**request)["stream"]
+        for event in events:
+            if "contentBlockDelta" in event:
+                delta = event["contentBlockDelta"].get("delta", {}).get("text", "")
+                if delta:
+                    parts.append(delta)
+                    yield delta
+            elif "messageStop" in event:
+                stop_reason = event["messageStop"].get("stopReason", "")
+            elif "metadata" in event:
+                raw = event["metadata"].get("usage", {})
+                usage = Usage(
+                    inputTokens=raw.get("inputTokens", 0),
+                    outputTokens=raw.get("outputTokens", 0),
+                    totalTokens=raw.get("totalTokens", 0),
+                )
+            else:
+                for name in (
+                    "internalServerException",
+                    "modelStreamErrorException",
+                    "validationException",
+                    "throttlingException",
+                    "serviceUnavailableException",
+                ):
+                    if name in event:
+                        raise UpstreamError(f"the model stream failed ({name})")
+    except ClientError as exc:
+        code = aws.error_code(exc)
+        if code == "ValidationException":
+            raise ValidationFailed("the model rejected the request", code="model_rejected") from exc
+        raise UpstreamError(f"the model call failed ({code or 'error'})") from exc
+    except BotoCoreError as exc:
+        raise UpstreamError("the model stream failed") from exc
+    if not stop_reason:
+        raise UpstreamError("the model stream ended without a stop event")
+    yield StreamResult(text="".join(parts), usage=usage, stop_reason=stop_reason)

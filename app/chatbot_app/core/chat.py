@@ -1,0 +1,175 @@
+"""One chat turn in two steps.
+
+`accept` runs in the REST function: validate, check the owner and the model, reserve the quota, hand a job to
+the worker function (asynchronous invoke). `run` runs in the worker: stream the model's answer to the user's
+connections, then store the question, the answer and the token usage in one transaction. Whatever fails
+after the reservation gives the reserved message back, so nothing is stored or counted half-way.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from . import aws, bedrock, sessions, settings_store, usage
+from .auth import Principal
+from .clock import iso, now_ms
+from .config import Config
+from .errors import ApiError, PayloadTooLarge, ServiceUnavailable, UpstreamError
+from .models import ChatJob, Message, MessageAccepted, SendMessageRequest, Usage
+from .streaming import Push
+
+log = logging.getLogger(__name__)
+
+
+def accept(
+    config: Config, principal: Principal, session_id: str, request: SendMessageRequest
+) -> MessageAccepted:
+    """Queue an answer; its frames go to the caller's WebSocket connections under the returned id."""
+    if not config.chat_worker_function:
+        raise RuntimeError("CHAT_WORKER_FUNCTION is not set")  # a deployment error: 500, logged
+    _check_length(config, request.text)
+    sessions.get(config.sessions_table, principal.sub, session_id)  # 404 for a non-owner
+    model_id = request.modelId or _default_model(config)
+    bedrock.require_model(config, model_id)
+    requested = now_ms()
+    _, answer_id = sessions.exchange_ids(requested)
+    job = ChatJob(
+        userSub=principal.sub,
+        username=principal.username,
+        sessionId=session_id,
+        messageId=answer_id,
+        text=request.text,
+        modelId=model_id,
+        requestedAt=requested,
+    )
+    usage.reserve_message(
+        config.usage_table,
+        principal.sub,
+        requested,
+        config.quota_messages_per_day,
+        config.quota_tokens_per_day,
+    )
+    try:
+        _invoke_worker(config, job)
+    except BaseException:
+        usage.release_message(config.usage_table, principal.sub, requested)
+        raise
+    return MessageAccepted(messageId=answer_id)
+
+
+def _default_model(config: Config) -> str:
+    stored = settings_store.read(config).defaultModel
+    if config.model_allowed(stored):
+        return stored
+    # ALLOWED_MODELS changed after an admin saved this default; DEFAULT_MODEL_ID is always allowed.
+    log.warning("saved default model %s is not in ALLOWED_MODELS; using %s", stored, config.default_model_id)
+    return config.default_model_id
+
+
+def _check_length(config: Config, text: str) -> None:
+    if len(text) > config.max_message_chars:
+        raise PayloadTooLarge(f"message is longer than {config.max_message_chars} characters")
+
+
+def _invoke_worker(config: Config, job: ChatJob) -> None:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = aws.client("lambda", config.region).invoke(
+            FunctionName=config.chat_worker_function,
+            InvocationType="Event",
+            Payload=job.model_dump_json().encode(),
+        )
+    except (ClientError, BotoCoreError) as exc:
+        log.warning("could not invoke the chat worker: %s", aws.error_code(exc) or type(exc).__name__)
+        raise ServiceUnavailable("the chat service is busy; try again in a moment") from exc
+    if response.get("StatusCode") != 202:
+        log.warning("the chat worker invoke answered %s", response.get("StatusCode"))
+        raise ServiceUnavailable("the chat service is busy; try again in a moment")
+
+
+def run(config: Config, job: ChatJob, push: Push) -> Message | None:
+    """Answer a job; return the stored answer, or None when an earlier invocation already stored it."""
+    try:
+        # An asynchronous invoke may be delivered twice; the fixed ids make a repeat visible.
+        if sessions.message_exists(config.sessions_table, job.userSub, job.sessionId, job.messageId):
+            log.warning("job %s was answered already; nothing to do", job.messageId)
+            return None
+        answer, stop_reason = _answer_and_store(config, job, push)
+    except BaseException:
+        usage.release_message(config.usage_table, job.userSub, job.requestedAt)
+        raise
+    _log_tokens(job, answer)
+    spent = answer.usage.model_dump() if answer.usage else {}
+    push.send({"type": "end", "stopReason": stop_reason, "usage": spent})
+    return answer
+
+
+def _log_tokens(job: ChatJob, answer: Message) -> None:
+    """One line per stored exchange for the token-usage metric filter `{ $.tokens >= 0 }`. With Lambda's
+    JSON log format, `extra` fields become top-level keys. Ids and counts only: no question or answer text."""
+    spent = answer.usage or Usage()
+    log.info(
+        "exchange stored",
+        extra={
+            "tokens": spent.inputTokens + spent.outputTokens,
+            "inputTokens": spent.inputTokens,
+            "outputTokens": spent.outputTokens,
+            "sessionId": job.sessionId,
+            "modelId": job.modelId,
+        },
+    )
+
+
+def _answer_and_store(config: Config, job: ChatJob, push: Push) -> tuple[Message, str]:
+    from botocore.exceptions import ClientError
+
+    _check_length(config, job.text)  # the REST function checked already; the job is input too
+    bedrock.check_allowed(config, job.modelId)  # and ALLOWED_MODELS, before any model call
+    sessions.get(config.sessions_table, job.userSub, job.sessionId)  # deleted meanwhile: no model call
+    settings = settings_store.read(config)
+    history = sessions.messages(
+        config.sessions_table, job.userSub, job.sessionId, limit=settings.historyLength * 2
+    )
+    question = Message(
+        messageId=sessions.question_id(job.messageId),
+        role="user",
+        text=job.text,
+        createdAt=iso(job.requestedAt),
+    )
+    push.send({"type": "start", "questionId": question.messageId, "modelId": job.modelId})
+    result = _stream(config, push, bedrock.converse_request(config, settings, job.modelId, history, job.text))
+    answer = Message(
+        messageId=job.messageId,
+        role="assistant",
+        text=result.text,
+        createdAt=iso(now_ms()),
+        modelId=job.modelId,
+        usage=result.usage,
+    )
+    writes = sessions.exchange_writes(config.sessions_table, job.userSub, job.sessionId, question, answer)
+    tokens = result.usage.totalTokens
+    writes.append(usage.tokens_write(config.usage_table, job.userSub, job.requestedAt, tokens))
+    try:
+        aws.ddb().transact_write_items(TransactItems=writes)
+    except ClientError as exc:
+        if aws.error_code(exc) == "TransactionCanceledException":
+            raise ApiError(
+                "the session was deleted while answering", code="session_gone", status=409
+            ) from exc
+        raise
+    return answer, result.stop_reason
+
+
+def _stream(config: Config, push: Push, request: dict[str, Any]) -> bedrock.StreamResult:
+    result: bedrock.StreamResult | None = None
+    for piece in bedrock.stream(config, request):
+        if isinstance(piece, bedrock.StreamResult):
+            result = piece
+        else:
+            push.delta(piece)
+    push.flush()
+    if result is None:
+        raise UpstreamError("the model stream ended early")
+    return result

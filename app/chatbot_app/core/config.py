@@ -1,0 +1,140 @@
+"""Configuration from the Lambda environment, read once per container."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+from dataclasses import dataclass
+
+DEFAULT_MAX_MESSAGE_CHARS = 8000
+# Used only until an administrator saves runtime settings; must be a Bedrock text model.
+FALLBACK_MODEL_ID = "amazon.nova-micro-v1:0"
+# A Bedrock model id or inference-profile id; models.py validates request fields with the same pattern.
+MODEL_ID_PATTERN = r"^[A-Za-z0-9._:/-]{1,256}$"
+
+
+class ConfigError(RuntimeError):
+    """The function was deployed without a required environment variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    sessions_table: str
+    connections_table: str
+    settings_table: str
+    usage_table: str
+    audit_table: str
+    user_pool_id: str
+    user_pool_client_id: str
+    region: str
+    admin_group: str = "admin"
+    bedrock_region: str = ""
+    guardrail_id: str | None = None
+    guardrail_version: str | None = None
+    quota_messages_per_day: int = 200
+    quota_tokens_per_day: int = 200_000
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
+    allowed_origin: str | None = None
+    jwks_url: str = ""
+    token_issuer: str = ""
+    default_model_id: str = FALLBACK_MODEL_ID
+    # Only the REST function invokes the worker; the other functions run without it.
+    chat_worker_function: str = ""
+    # Empty: every text model the account lists may be used.
+    allowed_models: tuple[str, ...] = ()
+
+    @property
+    def guardrail_enabled(self) -> bool:
+        return bool(self.guardrail_id and self.guardrail_version)
+
+    def model_allowed(self, model_id: str) -> bool:
+        return not self.allowed_models or model_id in self.allowed_models
+
+
+def _required(env: dict[str, str], key: str) -> str:
+    value = env.get(key, "").strip()
+    if not value:
+        raise ConfigError(f"environment variable {key} is required")
+    return value
+
+
+def _positive_int(env: dict[str, str], key: str, default: int) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"environment variable {key} must be an integer, got {raw!r}") from exc
+    if value < 1:
+        raise ConfigError(f"environment variable {key} must be >= 1, got {value}")
+    return value
+
+
+def _allowed_models(env: dict[str, str], default_model: str) -> tuple[str, ...]:
+    entries = [e.strip() for e in env.get("ALLOWED_MODELS", "").split(",")]
+    allowed = tuple(dict.fromkeys(e for e in entries if e))  # ordered, without duplicates
+    for model_id in allowed:
+        if not re.match(MODEL_ID_PATTERN, model_id):
+            raise ConfigError(f"ALLOWED_MODELS: {model_id!r} is not a Bedrock model or inference-profile id")
+    if allowed and default_model not in allowed:
+        explicit = bool(env.get("DEFAULT_MODEL_ID", "").strip())
+        source = "DEFAULT_MODEL_ID" if explicit else "the built-in default model"
+        raise ConfigError(
+            f"{source} {default_model!r} is not in ALLOWED_MODELS ({', '.join(allowed)}); "
+            "set DEFAULT_MODEL_ID to one of them"
+        )
+    return allowed
+
+
+def from_env(env: dict[str, str]) -> Config:
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+    pool = _required(env, "USER_POOL_ID")
+    issuer = env.get("TOKEN_ISSUER") or f"https://cognito-idp.{region}.amazonaws.com/{pool}"
+    origin = env.get("ALLOWED_ORIGIN", "").strip() or None
+    if origin == "*":
+        raise ConfigError("ALLOWED_ORIGIN must be the website origin, not '*'")
+    guardrail_id = env.get("GUARDRAIL_ID", "").strip() or None
+    guardrail_version = env.get("GUARDRAIL_VERSION", "").strip() or None
+    if bool(guardrail_id) != bool(guardrail_version):
+        raise ConfigError("GUARDRAIL_ID and GUARDRAIL_VERSION must be set together")
+    default_model = env.get("DEFAULT_MODEL_ID", "").strip() or FALLBACK_MODEL_ID
+    return Config(
+        sessions_table=_required(env, "SESSIONS_TABLE"),
+        connections_table=_required(env, "CONNECTIONS_TABLE"),
+        settings_table=_required(env, "SETTINGS_TABLE"),
+        usage_table=_required(env, "USAGE_TABLE"),
+        audit_table=_required(env, "AUDIT_TABLE"),
+        user_pool_id=pool,
+        user_pool_client_id=_required(env, "USER_POOL_CLIENT_ID"),
+        region=region,
+        admin_group=env.get("ADMIN_GROUP", "").strip() or "admin",
+        bedrock_region=env.get("BEDROCK_REGION", "").strip() or region,
+        guardrail_id=guardrail_id,
+        guardrail_version=guardrail_version,
+        quota_messages_per_day=_positive_int(env, "QUOTA_MESSAGES_PER_DAY", 200),
+        quota_tokens_per_day=_positive_int(env, "QUOTA_TOKENS_PER_DAY", 200_000),
+        max_message_chars=_positive_int(env, "MAX_MESSAGE_CHARS", DEFAULT_MAX_MESSAGE_CHARS),
+        allowed_origin=origin,
+        jwks_url=env.get("JWKS_URL") or f"{issuer}/.well-known/jwks.json",
+        token_issuer=issuer,
+        default_model_id=default_model,
+        chat_worker_function=env.get("CHAT_WORKER_FUNCTION", "").strip(),
+        allowed_models=_allowed_models(env, default_model),
+    )
+
+
+@functools.cache
+def get_config() -> Config:
+    return from_env(dict(os.environ))
+
+
+def report_at_cold_start(log: logging.Logger) -> None:
+    """Log a configuration error once while the container initialises, where operators look first.
+    Not raised: every invocation then answers with a clear error instead of a failed init loop."""
+    try:
+        get_config()
+    except ConfigError as exc:
+        log.error("configuration error: %s", exc)

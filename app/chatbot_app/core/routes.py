@@ -1,0 +1,223 @@
+"""The REST API's routes: one table that the handler dispatches on and the OpenAPI document is built from."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from . import bedrock, chat, sessions, settings_store, usage
+from .auth import Principal
+from .clock import now_ms
+from .config import Config
+from .errors import MethodNotAllowed, NotFound
+from .models import (
+    PARAM_PATTERNS_DOC,
+    CreateSessionRequest,
+    FeedbackRequest,
+    InferenceSettings,
+    Message,
+    MessageAccepted,
+    ModelList,
+    RenameSessionRequest,
+    SendMessageRequest,
+    Session,
+    SessionDetail,
+    SessionList,
+    SettingsUpdateRequest,
+    UsageReport,
+)
+
+PARAM_PATTERNS = PARAM_PATTERNS_DOC
+
+
+@dataclass(frozen=True)
+class Call:
+    config: Config
+    principal: Principal
+    params: dict[str, str]
+    body: Any
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    action: Callable[[Call], Any]
+    request: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    errors: tuple[int, ...] = ()  # statuses beyond the ones every route of its kind can answer
+
+    def match(self, path: str) -> dict[str, str] | None:
+        regex = "^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.path) + "$"
+        found = re.match(regex, path)
+        return found.groupdict() if found else None
+
+
+def _list(call: Call) -> SessionList:
+    return SessionList(sessions=sessions.list_sessions(call.config.sessions_table, call.principal.sub))
+
+
+def _create(call: Call) -> Session:
+    return sessions.create(call.config.sessions_table, call.principal.sub, call.body.title)
+
+
+def _get(call: Call) -> SessionDetail:
+    table, sub, sid = call.config.sessions_table, call.principal.sub, call.params["sessionId"]
+    return SessionDetail(session=sessions.get(table, sub, sid), messages=sessions.messages(table, sub, sid))
+
+
+def _rename(call: Call) -> Session:
+    return sessions.rename(
+        call.config.sessions_table, call.principal.sub, call.params["sessionId"], call.body.title
+    )
+
+
+def _delete(call: Call) -> None:
+    sessions.delete(call.config.sessions_table, call.principal.sub, call.params["sessionId"])
+
+
+def _send(call: Call) -> MessageAccepted:
+    return chat.accept(call.config, call.principal, call.params["sessionId"], call.body)
+
+
+def _usage(call: Call) -> UsageReport:
+    config = call.config
+    return usage.report(
+        config.usage_table,
+        call.principal.sub,
+        now_ms(),
+        config.quota_messages_per_day,
+        config.quota_tokens_per_day,
+    )
+
+
+def _feedback(call: Call) -> Message:
+    sessions.get(call.config.sessions_table, call.principal.sub, call.params["sessionId"])
+    return sessions.set_feedback(
+        call.config.sessions_table,
+        call.principal.sub,
+        call.params["sessionId"],
+        call.params["messageId"],
+        call.body.rating,
+        call.body.comment,
+    )
+
+
+def _models(call: Call) -> ModelList:
+    return ModelList(models=bedrock.list_models(call.config))
+
+
+def _read_settings(call: Call) -> InferenceSettings:
+    return settings_store.read(call.config)
+
+
+def _update_settings(call: Call) -> InferenceSettings:
+    who = {"sub": call.principal.sub, "username": call.principal.username}
+    # Only load the model list when the admin actually changes the default model.
+    models = {m.modelId for m in bedrock.list_models(call.config)} if call.body.defaultModel else set()
+    return settings_store.update(call.config, who, call.principal.groups, call.body, models)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/sessions", "listSessions", "List the caller's sessions", _list, response=SessionList),
+    Route(
+        "POST", "/sessions", "createSession", "Create a session", _create, CreateSessionRequest, Session, 201
+    ),
+    Route(
+        "GET",
+        "/sessions/{sessionId}",
+        "getSession",
+        "A session with its messages",
+        _get,
+        response=SessionDetail,
+    ),
+    Route(
+        "PATCH",
+        "/sessions/{sessionId}",
+        "renameSession",
+        "Rename a session",
+        _rename,
+        RenameSessionRequest,
+        Session,
+    ),
+    Route(
+        "DELETE",
+        "/sessions/{sessionId}",
+        "deleteSession",
+        "Delete a session and its messages",
+        _delete,
+        status=204,
+    ),
+    Route(
+        "POST",
+        "/sessions/{sessionId}/messages",
+        "sendMessage",
+        "Ask a question; the answer streams to the caller's WebSocket connections",
+        _send,
+        SendMessageRequest,
+        MessageAccepted,
+        202,
+        (429, 503),
+    ),
+    Route(
+        "POST",
+        "/sessions/{sessionId}/messages/{messageId}/feedback",
+        "putFeedback",
+        "Thumbs up/down and a comment on an answer",
+        _feedback,
+        FeedbackRequest,
+        Message,
+    ),
+    Route(
+        "GET",
+        "/usage",
+        "getUsage",
+        "Today's messages and tokens against the daily quotas",
+        _usage,
+        response=UsageReport,
+    ),
+    Route(
+        "GET", "/models", "listModels", "Bedrock text models available to chat", _models, response=ModelList
+    ),
+    Route(
+        "GET",
+        "/settings",
+        "getSettings",
+        "Runtime inference settings",
+        _read_settings,
+        response=InferenceSettings,
+    ),
+    Route(
+        "PUT",
+        "/settings",
+        "updateSettings",
+        "Change runtime inference settings (admin group only)",
+        _update_settings,
+        SettingsUpdateRequest,
+        InferenceSettings,
+    ),
+)
+
+
+def resolve(method: str, path: str) -> tuple[Route, dict[str, str]]:
+    allowed = False
+    for route in ROUTES:
+        params = route.match(path)
+        if params is None:
+            continue
+        if route.method == method:
+            for name, value in params.items():
+                if not re.match(PARAM_PATTERNS[name], value):
+                    raise NotFound(f"no such {name}")
+            return route, params
+        allowed = True
+    if allowed:
+        raise MethodNotAllowed(f"{method} is not allowed on {path}")
+    raise NotFound(f"no route for {path}")

@@ -1,0 +1,114 @@
+"""The chat functions: environment per the app contract (app/README.md) and least-privilege policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.chat_api.args import FUNCTIONS, SELECTS_MODELS, TABLES, WORKER_MAX_EVENT_AGE_SECONDS
+from components.chat_api.context import BuildContext
+from components.chat_api.iam import (
+    INVOKES_MODELS,
+    LISTS_MODELS,
+    TABLE_ACCESS,
+    data_key_statement,
+    invoke_statements,
+    list_models_statement,
+    model_arns,
+    table_statements,
+)
+from components.lambda_function import AppFunction, AppFunctionArgs
+from components.naming import resource_name
+
+
+def environment(
+    ctx: BuildContext, fn: str, functions: dict[str, AppFunction]
+) -> dict[str, pulumi.Input[str]]:
+    args, conn = ctx.args, ctx.connection
+    env: dict[str, pulumi.Input[str]] = {f"{t.upper()}_TABLE": args.table_names[t] for t in TABLES}
+    env.update({
+        "USER_POOL_ID": conn.user_pool_id,
+        "USER_POOL_CLIENT_ID": conn.user_pool_client_id,
+        "ADMIN_GROUP": args.admin_group,
+        "BEDROCK_REGION": args.bedrock_region,
+        "QUOTA_MESSAGES_PER_DAY": str(args.quota_messages_per_day),
+        "QUOTA_TOKENS_PER_DAY": str(args.quota_tokens_per_day),
+        "MAX_MESSAGE_CHARS": str(args.max_message_chars),
+        "ALLOWED_ORIGIN": conn.allowed_origin,
+    })
+    if args.bedrock_models:  # the app's fallback default model may not be one the role may invoke
+        env["DEFAULT_MODEL_ID"] = args.bedrock_models[0]
+        if fn in SELECTS_MODELS:  # unset means every model (what the role then allows too)
+            env["ALLOWED_MODELS"] = ",".join(args.bedrock_models)
+    if args.guardrail_arn is not None and args.guardrail_version is not None:
+        env["GUARDRAIL_ID"] = args.guardrail_arn  # the ARN: what the IAM condition below compares
+        env["GUARDRAIL_VERSION"] = args.guardrail_version
+    if fn == "rest":
+        env["CHAT_WORKER_FUNCTION"] = functions["chat_worker"].function_name
+    return env
+
+
+def statements(ctx: BuildContext, fn: str) -> list[Any]:
+    """Plain statements (dicts) and, for the worker, the model statements as an Output of a list."""
+    args = ctx.args
+    result: list[Any] = table_statements(fn, args.table_arns)
+    if args.data_kms_key_arn is not None and TABLE_ACCESS[fn]:
+        result.append(data_key_statement(args.data_kms_key_arn, args.region))
+    if fn in LISTS_MODELS:
+        result.append(list_models_statement())
+    if fn == "rest":
+        # Built from known parts (not function.arn) so the policy is readable at preview.
+        worker = resource_name(args.prefix, args.stack, FUNCTIONS["chat_worker"].role, max_length=64)
+        worker_arn = pulumi.Output.concat("arn:", ctx.partition, ":lambda:", args.region, ":",
+                                          ctx.account, ":function:", worker)
+        result.append({"Sid": "StartChatWorker", "Effect": "Allow",
+                       "Action": ["lambda:InvokeFunction"], "Resource": [worker_arn]})
+    if fn in INVOKES_MODELS:
+        arns = pulumi.Output.all(ctx.partition, ctx.account).apply(
+            lambda pa: model_arns(pa[0], args.bedrock_region, pa[1], args.bedrock_models)
+        )
+        guardrail = None
+        if args.guardrail_arn is not None and args.guardrail_version is not None:
+            guardrail = pulumi.Output.concat(args.guardrail_arn, ":", args.guardrail_version)
+            result.append({"Sid": "ApplyGuardrail", "Effect": "Allow",
+                           "Action": ["bedrock:ApplyGuardrail"], "Resource": [args.guardrail_arn]})
+        invoke = pulumi.Output.all(arns, guardrail).apply(lambda ag: invoke_statements(ag[0], ag[1]))
+        result.append({
+            "Sid": "PostToOwnConnections", "Effect": "Allow", "Action": ["execute-api:ManageConnections"],
+            "Resource": [pulumi.Output.concat(
+                ctx.websocket_api.execution_arn, f"/{args.stage_name}/POST/@connections/*")],
+        })
+        return [*result, invoke]
+    return result
+
+
+def create_functions(ctx: BuildContext) -> dict[str, AppFunction]:
+    """Every function of FUNCTIONS, in order (the worker exists before the REST function names it)."""
+    args = ctx.args
+    functions: dict[str, AppFunction] = {}
+    for fn, spec in FUNCTIONS.items():
+        parts = statements(ctx, fn)
+        functions[fn] = AppFunction(
+            f"{ctx.name}-{spec.role}",
+            AppFunctionArgs(
+                prefix=args.prefix, stack=args.stack, region=args.region, role=spec.role,
+                handler=spec.handler, code=args.code, log_retention_days=args.log_retention_days,
+                logs_kms_key_arn=args.logs_kms_key_arn, retain=args.retain, xray_tracing=args.xray_tracing,
+                statements=[s for s in parts if isinstance(s, dict)],
+                extra_statements=[s for s in parts if not isinstance(s, dict)],  # lists, as Outputs
+                environment=environment(ctx, fn, functions),
+                memory_mb=spec.memory_mb, timeout_seconds=spec.timeout_seconds,
+            ),
+            opts=ctx.opts(),
+        )
+    aws.lambda_.FunctionEventInvokeConfig(
+        f"{ctx.name}-chat-worker-invoke-config",
+        function_name=functions["chat_worker"].function_name,
+        # The worker reports failures to the browser itself; a retry would be a second billed answer.
+        maximum_retry_attempts=0,
+        maximum_event_age_in_seconds=WORKER_MAX_EVENT_AGE_SECONDS,
+        opts=ctx.opts(),
+    )
+    return functions
