@@ -15,6 +15,9 @@ from .conftest import REGION, WORKER_FUNCTION
 
 MODEL = "amazon.nova-micro-v1:0"
 OTHER_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+NO_STREAM_MODEL = "ai21.j2-ultra-v1"  # Jurassic-2: Converse only, no response streaming
+NO_STREAM_PROFILE = "eu.ai21.j2-ultra-v1"  # a profile over it (test data): follows its model
+IMAGE_PROFILE = "us.stability.sd3-5-large-v1:0"  # over a model that outputs images: not a text model
 
 
 def stub_models(count: int = 1) -> Stubber:
@@ -28,6 +31,10 @@ def stub_models(count: int = 1) -> Stubber:
                 "modelSummaries": [
                     _summary(MODEL, "Nova Micro", "Amazon"),
                     _summary(OTHER_MODEL, "Claude 3 Haiku", "Anthropic"),
+                    {
+                        **_summary(NO_STREAM_MODEL, "Jurassic-2 Ultra", "AI21"),
+                        "responseStreamingSupported": False,
+                    },
                     {
                         **_summary("amazon.titan-embed-text-v2:0", "Titan Embeddings", "Amazon"),
                         "outputModalities": ["TEXT"],
@@ -50,13 +57,29 @@ def stub_models(count: int = 1) -> Stubber:
                         "models": [
                             {"modelArn": "arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-micro-v1:0"}
                         ],
-                    }
+                    },
+                    _profile(NO_STREAM_PROFILE, NO_STREAM_MODEL),
+                    _profile(IMAGE_PROFILE, "stability.sd3-5-large-v1:0"),
                 ]
             },
             {"typeEquals": "SYSTEM_DEFINED"},
         )
     stubber.activate()
     return stubber
+
+
+def _profile(profile_id: str, model_id: str) -> dict[str, Any]:
+    return {
+        "inferenceProfileName": profile_id,
+        "inferenceProfileArn": f"arn:aws:bedrock:{REGION}:1:inference-profile/{profile_id}",
+        "inferenceProfileId": profile_id,
+        "status": "ACTIVE",
+        "type": "SYSTEM_DEFINED",
+        "models": [
+            {"modelArn": f"arn:aws:bedrock:{region}::foundation-model/{model_id}"}
+            for region in (REGION, "eu-central-1")
+        ],
+    }
 
 
 def _summary(model_id: str, name: str, provider: str) -> dict[str, Any]:
@@ -94,9 +117,29 @@ def answer_events(text: str = "Hello there!", tokens: tuple[int, int] = (12, 8))
     ]
 
 
+def converse_answer(text: str = "Hello there!", tokens: tuple[int, int] = (12, 8)) -> dict[str, Any]:
+    """A Converse response; a reasoning block first, which is not part of the answer."""
+    return {
+        "output": {
+            "message": {
+                "role": "assistant",
+                "content": [
+                    {"reasoningContent": {"reasoningText": {"text": "thinking...", "signature": "sig"}}},
+                    {"text": text},
+                ],
+            }
+        },
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": tokens[0], "outputTokens": tokens[1], "totalTokens": sum(tokens)},
+        "metrics": {"latencyMs": 42},
+    }
+
+
 class StreamStub:
-    """Stub ConverseStream. The Stubber checks the request against the model; the event stream it cannot
-    carry is injected after the call, each event validated against the stream's event shape."""
+    """Stub ConverseStream and Converse (one Stubber on the cached bedrock-runtime client, answering calls
+    in the order they were added). The Stubber checks each request and Converse response against the API
+    model; the event stream it cannot carry is injected after the call, each event validated against the
+    stream's event shape."""
 
     def __init__(self) -> None:
         self.client = aws.client("bedrock-runtime", REGION)
@@ -118,8 +161,11 @@ class StreamStub:
         self.stubber.add_response("converse_stream", {}, expected)
         self._streams.append(_failing(events, fail_after) if fail_after is not None else list(events))
 
-    def add_error(self, code: str) -> None:
-        self.stubber.add_client_error("converse_stream", service_error_code=code, http_status_code=400)
+    def add_error(self, code: str, operation: str = "converse_stream") -> None:
+        self.stubber.add_client_error(operation, service_error_code=code, http_status_code=400)
+
+    def add_converse(self, response: dict[str, Any], expected: dict[str, Any] | None = None) -> None:
+        self.stubber.add_response("converse", response, expected)
 
     def _inject(self, parsed: dict[str, Any], **_: Any) -> None:
         if "Error" not in parsed:

@@ -65,6 +65,7 @@ def test_send_hands_a_validated_job_to_the_worker(session: tuple[str, str], ddb:
         "text": "Hi!",
         "modelId": MODEL,
         "requestedAt": job["requestedAt"],
+        "streaming": True,
     }
     assert before <= job["requestedAt"] <= int(time.time() * 1000)
     # Reserved, not yet answered: the message counts, nothing is stored.

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from .conftest import Tokens, call, scan
-from .stubs import OTHER_MODEL, stub_models
+from .stubs import NO_STREAM_MODEL, NO_STREAM_PROFILE, OTHER_MODEL, stub_models
 
 
 def test_users_read_defaults(ddb: Any, tokens: Tokens) -> None:
@@ -100,6 +100,13 @@ def test_models_lists_text_models_and_profiles(ddb: Any, tokens: Tokens) -> None
     status, body = call("GET", "/models", tokens.make())
     assert status == 200
     ids = [m["modelId"] for m in body["models"]]
-    assert ids == ["amazon.nova-micro-v1:0", OTHER_MODEL, "eu.amazon.nova-micro-v1:0"]  # no embeddings model
+    # No embeddings model, no profile over an image model.
+    assert ids == [
+        NO_STREAM_MODEL,
+        "amazon.nova-micro-v1:0",
+        OTHER_MODEL,
+        NO_STREAM_PROFILE,
+        "eu.amazon.nova-micro-v1:0",
+    ]
     call("GET", "/models", tokens.make())  # served from the cache: no second Bedrock call
     stubber.assert_no_pending_responses()

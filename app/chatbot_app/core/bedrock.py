@@ -1,4 +1,5 @@
-"""Bedrock: the text models this account can use, and ConverseStream requests with the guardrail applied."""
+"""Bedrock: the text models this account can use, and Converse / ConverseStream requests with the guardrail
+applied (ConverseStream for models that stream their answer, Converse for the others)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from . import aws
 from .config import Config
-from .errors import UpstreamError, ValidationFailed
+from .errors import ApiError, UpstreamError, ValidationFailed
 from .models import InferenceSettings, Message, ModelInfo, Usage
 
 _MODELS_TTL_SECONDS = 300
@@ -26,40 +27,60 @@ def list_models(config: Config) -> list[ModelInfo]:
 
 
 def _account_models(config: Config) -> list[ModelInfo]:
-    """On-demand text models with streaming, plus the account's inference profiles (cross-region)."""
+    """On-demand text models plus the account's inference profiles (cross-region), each with whether it
+    streams: ConverseStream for those that do, Converse for the others."""
     cached = _cache.get(config.bedrock_region)
     if cached and time.monotonic() - cached[0] < _MODELS_TTL_SECONDS:
         return cached[1]
     control = aws.client("bedrock", config.bedrock_region)
     models: dict[str, ModelInfo] = {}
+    streams: dict[str, bool] = {}  # every active text model, on-demand or not: what profiles are built on
     summaries = control.list_foundation_models(byOutputModality="TEXT").get("modelSummaries", [])
     for summary in summaries:
         if "TEXT" not in summary.get("inputModalities", []):
             continue
         if summary.get("modelLifecycle", {}).get("status", "ACTIVE") != "ACTIVE":
             continue
+        streaming = bool(summary.get("responseStreamingSupported"))
+        streams[summary["modelId"]] = streaming
         if "ON_DEMAND" not in summary.get("inferenceTypesSupported", []):
             continue
         models[summary["modelId"]] = ModelInfo(
             modelId=summary["modelId"],
             name=summary.get("modelName", summary["modelId"]),
             provider=summary.get("providerName", ""),
-            streaming=bool(summary.get("responseStreamingSupported")),
+            streaming=streaming,
         )
     paginator = control.get_paginator("list_inference_profiles")
     for page in paginator.paginate(typeEquals="SYSTEM_DEFINED"):
         for profile in page.get("inferenceProfileSummaries", []):
             if profile.get("status") != "ACTIVE":
                 continue
+            underlying = [
+                streams[model_id] for model_id in _profile_model_ids(profile) if model_id in streams
+            ]
+            if not underlying:
+                continue  # a profile over image, embedding or retired models: not a text model here
             models[profile["inferenceProfileId"]] = ModelInfo(
                 modelId=profile["inferenceProfileId"],
                 name=profile.get("inferenceProfileName", ""),
                 provider="inference profile",
-                streaming=True,
+                streaming=all(underlying),
             )
     result = sorted(models.values(), key=lambda m: m.modelId)
     _cache[config.bedrock_region] = (time.monotonic(), result)
     return result
+
+
+def _profile_model_ids(profile: dict[str, Any]) -> set[str]:
+    """Foundation-model ids behind a profile: `arn:aws:bedrock:<region>::foundation-model/<id>`, one ARN per
+    region the profile routes to (the same id each time)."""
+    ids = set()
+    for model in profile.get("models", []):
+        _, sep, model_id = model.get("modelArn", "").partition(":foundation-model/")
+        if sep and model_id:
+            ids.add(model_id)
+    return ids
 
 
 def require_model(config: Config, model_id: str) -> ModelInfo:
@@ -84,8 +105,16 @@ def _unknown(model_id: str) -> ValidationFailed:
 
 
 def converse_request(
-    config: Config, settings: InferenceSettings, model_id: str, history: list[Message], text: str
+    config: Config,
+    settings: InferenceSettings,
+    model_id: str,
+    history: list[Message],
+    text: str,
+    *,
+    streaming: bool = True,
 ) -> dict[str, Any]:
+    """The same request for Converse and ConverseStream; only the guardrail's stream mode differs (a
+    ConverseStream-only field that Converse refuses)."""
     messages: list[dict[str, Any]] = []
     for message in history:
         # Converse needs user/assistant alternation starting with the user.
@@ -109,8 +138,10 @@ def converse_request(
         request["guardrailConfig"] = {
             "guardrailIdentifier": config.guardrail_id,
             "guardrailVersion": config.guardrail_version,
-            "streamProcessingMode": "sync",
         }
+        if streaming:
+            # sync: text is released only after the guardrail checked it, as with Converse.
+            request["guardrailConfig"]["streamProcessingMode"] = "sync"
     return request
 
 
@@ -140,12 +171,7 @@ def stream(config: Config, request: dict[str, Any]) -> Iterator[str | StreamResu
             elif "messageStop" in event:
                 stop_reason = event["messageStop"].get("stopReason", "")
             elif "metadata" in event:
-                raw = event["metadata"].get("usage", {})
-                usage = Usage(
-                    inputTokens=raw.get("inputTokens", 0),
-                    outputTokens=raw.get("outputTokens", 0),
-                    totalTokens=raw.get("totalTokens", 0),
-                )
+                usage = _usage(event["metadata"].get("usage", {}))
             else:
                 for name in (
                     "internalServerException",
@@ -157,12 +183,48 @@ def stream(config: Config, request: dict[str, Any]) -> Iterator[str | StreamResu
                     if name in event:
                         raise UpstreamError(f"the model stream failed ({name})")
     except ClientError as exc:
-        code = aws.error_code(exc)
-        if code == "ValidationException":
-            raise ValidationFailed("the model rejected the request", code="model_rejected") from exc
-        raise UpstreamError(f"the model call failed ({code or 'error'})") from exc
+        raise _model_error(exc) from exc
     except BotoCoreError as exc:
         raise UpstreamError("the model stream failed") from exc
     if not stop_reason:
         raise UpstreamError("the model stream ended without a stop event")
     yield StreamResult(text="".join(parts), usage=usage, stop_reason=stop_reason)
+
+
+def converse(config: Config, request: dict[str, Any]) -> StreamResult:
+    """The whole answer in one Converse call, for models without response streaming. Raises UpstreamError
+    (or ValidationFailed `model_rejected`) if the model call fails."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    runtime = aws.client("bedrock-runtime", config.bedrock_region)
+    try:
+        response = runtime.converse(**request)
+    except ClientError as exc:
+        raise _model_error(exc) from exc
+    except BotoCoreError as exc:
+        raise UpstreamError("the model call failed") from exc
+    stop_reason = response.get("stopReason", "")
+    if not stop_reason:
+        raise UpstreamError("the model answered without a stop reason")
+    content = response.get("output", {}).get("message", {}).get("content", [])
+    return StreamResult(
+        # Text blocks only: reasoning blocks are not part of the answer, as in the streamed case.
+        text="".join(block["text"] for block in content if "text" in block),
+        usage=_usage(response.get("usage", {})),
+        stop_reason=stop_reason,
+    )
+
+
+def _usage(raw: dict[str, Any]) -> Usage:
+    return Usage(
+        inputTokens=raw.get("inputTokens", 0),
+        outputTokens=raw.get("outputTokens", 0),
+        totalTokens=raw.get("totalTokens", 0),
+    )
+
+
+def _model_error(exc: Exception) -> ApiError:
+    code = aws.error_code(exc)
+    if code == "ValidationException":
+        return ValidationFailed("the model rejected the request", code="model_rejected")
+    return UpstreamError(f"the model call failed ({code or 'error'})")

@@ -2,7 +2,8 @@
 
 `accept` runs in the REST function: validate, check the owner and the model, reserve the quota, hand a job to
 the worker function (asynchronous invoke). `run` runs in the worker: stream the model's answer to the user's
-connections, then store the question, the answer and the token usage in one transaction. Whatever fails
+connections (ConverseStream; Converse and one delta frame for a model that does not stream), then store the
+question, the answer and the token usage in one transaction. Whatever fails
 after the reservation gives the reserved message back, so nothing is stored or counted half-way.
 """
 
@@ -31,7 +32,7 @@ def accept(
     _check_length(config, request.text)
     sessions.get(config.sessions_table, principal.sub, session_id)  # 404 for a non-owner
     model_id = request.modelId or _default_model(config)
-    bedrock.require_model(config, model_id)
+    model = bedrock.require_model(config, model_id)
     requested = now_ms()
     _, answer_id = sessions.exchange_ids(requested)
     job = ChatJob(
@@ -42,6 +43,7 @@ def accept(
         text=request.text,
         modelId=model_id,
         requestedAt=requested,
+        streaming=model.streaming,
     )
     usage.reserve_message(
         config.usage_table,
@@ -139,7 +141,10 @@ def _answer_and_store(config: Config, job: ChatJob, push: Push) -> tuple[Message
         createdAt=iso(job.requestedAt),
     )
     push.send({"type": "start", "questionId": question.messageId, "modelId": job.modelId})
-    result = _stream(config, push, bedrock.converse_request(config, settings, job.modelId, history, job.text))
+    request = bedrock.converse_request(
+        config, settings, job.modelId, history, job.text, streaming=True
+    )
+    result = _stream(config, push, request) if job.streaming else _converse(config, push, request)
     answer = Message(
         messageId=job.messageId,
         role="assistant",
@@ -172,4 +177,12 @@ def _stream(config: Config, push: Push, request: dict[str, Any]) -> bedrock.Stre
     push.flush()
     if result is None:
         raise UpstreamError("the model stream ended early")
+    return result
+
+
+def _converse(config: Config, push: Push, request: dict[str, Any]) -> bedrock.StreamResult:
+    """A model without response streaming: the whole answer as one delta frame, then the usual end frame."""
+    result = bedrock.converse(config, request)
+    if result.text:
+        push.send({"type": "delta", "text": result.text})
     return result

@@ -62,7 +62,9 @@ class MessageAccepted(Response):
 
 class ChatJob(BaseModel):
     """What the REST function hands the worker (asynchronous Lambda invoke). Built only after the owner,
-    the model and the quota were checked; `requestedAt` (epoch ms) names the usage day that was reserved."""
+    the model and the quota were checked; `requestedAt` (epoch ms) names the usage day that was reserved.
+    `streaming` comes from the model listing the REST function checked (the worker may not list models):
+    true means ConverseStream, false means Converse. Absent (a job from an older REST function) = true."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -73,6 +75,7 @@ class ChatJob(BaseModel):
     text: str = Field(min_length=1)
     modelId: str = Field(pattern=MODEL_ID)
     requestedAt: int = Field(ge=0)
+    streaming: bool = True
 
 
 class Usage(Response):
@@ -119,7 +122,10 @@ class ModelInfo(Response):
     modelId: str
     name: str
     provider: str
-    streaming: bool
+    streaming: bool = Field(
+        description="Whether the model streams its answer (Bedrock `responseStreamingSupported`; an "
+        "inference profile streams if all its models do). False: the answer arrives as one `delta` frame."
+    )
 
 
 class ModelList(Response):
