@@ -142,7 +142,7 @@ def _answer_and_store(config: Config, job: ChatJob, push: Push) -> tuple[Message
     )
     push.send({"type": "start", "questionId": question.messageId, "modelId": job.modelId})
     request = bedrock.converse_request(
-        config, settings, job.modelId, history, job.text, streaming=True
+        config, settings, job.modelId, history, job.text, streaming=job.streaming
     )
     result = _stream(config, push, request) if job.streaming else _converse(config, push, request)
     answer = Message(

@@ -1,5 +1,6 @@
 """Chat worker, invoked asynchronously by the REST function with a ChatJob: streams the model's answer to
-every live WebSocket connection of the user, then stores the exchange.
+every live WebSocket connection of the user (in one piece for a model that cannot stream), then stores the
+exchange.
 
 It never raises: a failure is reported to the browser as an error frame and the quota is given back, and an
 exception would only make Lambda retry the invocation (a second, billed model call).
