@@ -11,7 +11,6 @@ aws.cognito.signin.user.admin scope that UpdateUserAttributes needs.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -20,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 from pulumi_aws import cognito
 
+from components.lambda_function import AppFunction, AppFunctionArgs
 from components.naming import resource_name
 from components.settings import StackSettings
 
@@ -149,19 +149,6 @@ def provider_details(federation: FederationArgs) -> dict[str, pulumi.Input[str]]
     }
 
 
-def trigger_role_policy(log_group_arn: str, xray_tracing: bool) -> str:
-    """The trigger's only permissions: write its own log group (and traces). It calls no AWS API."""
-    statements: list[dict[str, object]] = [
-        {"Sid": "OwnLogGroup", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": f"{log_group_arn}:*"}
-    ]
-    if xray_tracing:
-        # X-Ray has no resource-level permissions for these two actions: "*" is the only valid resource.
-        statements.append({"Sid": "XRay", "Effect": "Allow",
-                           "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"})
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
-
-
 class Identity(pulumi.ComponentResource):
     user_pool: aws.cognito.UserPool
     client: aws.cognito.UserPoolClient
@@ -179,7 +166,7 @@ class Identity(pulumi.ComponentResource):
         federation = args.federation
         self.trigger = None
         if federation is not None and args.code is not None:
-            self.trigger = self._trigger_function(name, args, args.code)
+            self.trigger = self._trigger_function(name, args, args.code).function
         self.user_pool = self._user_pool(name, args)
         pool_id = self.user_pool.id
         for precedence, (group, description) in enumerate(GROUPS):
@@ -325,50 +312,24 @@ class Identity(pulumi.ComponentResource):
 
     def _trigger_function(
         self, name: str, args: IdentityArgs, code: pulumi.Input[pulumi.Archive]
-    ) -> aws.lambda_.Function:
-        """The group-mapping trigger with its own log group and a role that may only write to it."""
-        function_name = resource_name(args.prefix, args.stack, "federation-groups")
-        log_group_name = f"/aws/lambda/{function_name}"
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-federation-groups-logs",
-            name=log_group_name,
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.logs_kms_key_arn,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain),
-        )
-        trust = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                 "Action": "sts:AssumeRole"}
-        role = aws.iam.Role(
-            f"{name}-federation-groups-role",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        # The ARN is built from known parts (not log_group.arn) so the policy pack can judge it at preview.
-        invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
-        group_arn = pulumi.Output.concat(
-            "arn:", partition, ":logs:", args.region, ":", account, ":log-group:", log_group_name
-        )
-        policy = aws.iam.RolePolicy(
-            f"{name}-federation-groups-policy",
-            role=role.id,
-            policy=group_arn.apply(lambda arn: trigger_role_policy(arn, args.xray_tracing)),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        tracing = aws.lambda_.FunctionTracingConfigArgs(mode="Active") if args.xray_tracing else None
-        return aws.lambda_.Function(
+    ) -> AppFunction:
+        """The group-mapping trigger: it calls no AWS API, so its role may only write its own logs."""
+        return AppFunction(
             f"{name}-federation-groups",
-            name=function_name,
-            description="Cognito pre-token-generation: federated users' group from their identity provider",
-            runtime=aws.lambda_.Runtime.PYTHON3D14,
-            architectures=["arm64"],
-            handler=TRIGGER_HANDLER,
-            code=code,
-            role=role.arn,
-            memory_size=128,
-            timeout=5,  # Cognito waits 5 seconds for a trigger
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),
-            tracing_config=tracing,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),  # logs work from the first call
+            AppFunctionArgs(
+                prefix=args.prefix,
+                stack=args.stack,
+                region=args.region,
+                role="federation-groups",
+                handler=TRIGGER_HANDLER,
+                code=code,
+                log_retention_days=args.log_retention_days,
+                logs_kms_key_arn=args.logs_kms_key_arn,
+                retain=args.retain,
+                xray_tracing=args.xray_tracing,
+                description="Cognito pre-token-generation: federated users' group from their provider",
+                memory_mb=128,
+                timeout_seconds=5,  # Cognito waits 5 seconds for a trigger
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
         )

@@ -31,7 +31,7 @@ Statement = Mapping[str, Any]  # an IAM policy statement; values may be Inputs (
 class AppFunctionArgs:
     prefix: str
     stack: str
-    region: str
+    region: pulumi.Input[str]  # where its log group is: part of the ARN its role may write to
     role: str  # short name of the function's job ("rest", "ws-message"): part of its physical name
     handler: str
     code: pulumi.Input[pulumi.Archive]

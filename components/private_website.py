@@ -25,7 +25,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.naming import resource_name
+from components.lambda_function import AppFunction, AppFunctionArgs
 from components.secure_bucket import SecureBucket, SecureBucketArgs
 from components.security_headers import (
     FRAME_OPTION,
@@ -107,24 +107,12 @@ class PrivateWebsiteArgs:
             )
 
 
-def server_role_policy(
-    log_group_arn: str, content_bucket_arn: str, content_key_arn: str | None, xray: bool
-) -> str:
-    """Least privilege for the server: write its own logs, read the site's objects (and decrypt them)."""
-    statements: list[dict[str, Any]] = [
-        {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": f"{log_group_arn}:*"},
-        {"Sid": "ReadSiteObjects", "Effect": "Allow", "Action": "s3:GetObject",
-         "Resource": f"{content_bucket_arn}/*"},
-    ]
-    if content_key_arn:
-        statements.append({"Sid": "DecryptSiteObjects", "Effect": "Allow", "Action": "kms:Decrypt",
-                           "Resource": content_key_arn})
-    if xray:
-        # X-Ray's trace APIs have no resource-level permissions: "*" is the only valid resource.
-        statements.append({"Sid": "XRayTraces", "Effect": "Allow",
-                           "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "Resource": "*"})
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+def decrypt_statements(content_key_arn: str | None) -> list[dict[str, Any]]:
+    """Decrypting the site's objects, when a CMK encrypts them (known only once the key ARN resolves)."""
+    if not content_key_arn:
+        return []
+    return [{"Sid": "DecryptSiteObjects", "Effect": "Allow", "Action": "kms:Decrypt",
+             "Resource": content_key_arn}]
 
 
 class PrivateWebsite(pulumi.ComponentResource):
@@ -134,6 +122,7 @@ class PrivateWebsite(pulumi.ComponentResource):
     target_group: aws.lb.TargetGroup
     https_listener: aws.lb.Listener
     http_listener: aws.lb.Listener
+    server: AppFunction | None
     function: aws.lambda_.Function | None
     url: pulumi.Output[str]
 
@@ -143,6 +132,7 @@ class PrivateWebsite(pulumi.ComponentResource):
         super().__init__("chatbot:website:PrivateWebsite", name, None, opts)
         self._name = name
         self._args = args
+        self.server = None
         self.function = None
         child = pulumi.ResourceOptions(parent=self)
 
@@ -233,51 +223,35 @@ class PrivateWebsite(pulumi.ComponentResource):
             if isinstance(origin, str):
                 check_connect_origin(origin)  # fail now for known values, not at deploy
         args, name = self._args, self._name
-        child = pulumi.ResourceOptions(parent=self)
-        function_name = resource_name(args.prefix, args.stack, "private-website")
-        log_group = aws.cloudwatch.LogGroup(
-            f"{name}-server-logs",
-            name=f"/aws/lambda/{function_name}",
-            retention_in_days=args.log_retention_days,
-            kms_key_id=args.logs_kms_key_arn,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.retain, retain_on_delete=args.retain),
-        )
-        trust = {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
-                 "Action": "sts:AssumeRole"}
-        role = aws.iam.Role(
-            f"{name}-server-role",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [trust]}),
-            opts=child,
-        )
-        key = args.content_kms_key_arn
-        policy = aws.iam.RolePolicy(
-            f"{name}-server-policy",
-            role=role.id,
-            policy=pulumi.Output.all(log_group.arn, self.content_bucket.arn, key).apply(
-                lambda v: server_role_policy(v[0], v[1], v[2], args.xray_tracing)
-            ),
-            opts=child,
-        )
-        tracing = aws.lambda_.FunctionTracingConfigArgs(mode="Active") if args.xray_tracing else None
         headers = pulumi.Output.all(*connect_origins).apply(lambda o: json.dumps(security_headers(o)))
-        self.function = aws.lambda_.Function(
+        # The provider's region: the log group the server's role may write to lives there.
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
+        read_objects = {"Sid": "ReadSiteObjects", "Effect": "Allow", "Action": "s3:GetObject",
+                        "Resource": pulumi.Output.concat(self.content_bucket.arn, "/*")}
+        self.server = AppFunction(
             f"{name}-server",
-            name=function_name,
-            description="Private website: serves the web UI from S3 behind the internal load balancer",
-            runtime=aws.lambda_.Runtime.PYTHON3D14,
-            architectures=["arm64"],
-            handler=HANDLER,
-            code=args.code,
-            role=role.arn,
-            memory_size=256,
-            timeout=10,
-            environment=aws.lambda_.FunctionEnvironmentArgs(
-                variables={"CONTENT_BUCKET": self.content_bucket.bucket_name, "SECURITY_HEADERS": headers}
+            AppFunctionArgs(
+                prefix=args.prefix,
+                stack=args.stack,
+                region=region,
+                role="private-website",
+                handler=HANDLER,
+                code=args.code,
+                log_retention_days=args.log_retention_days,
+                logs_kms_key_arn=args.logs_kms_key_arn,
+                retain=args.retain,
+                xray_tracing=args.xray_tracing,
+                statements=[read_objects],
+                extra_statements=[pulumi.Output.from_input(args.content_kms_key_arn).apply(decrypt_statements)],
+                environment={"CONTENT_BUCKET": self.content_bucket.bucket_name, "SECURITY_HEADERS": headers},
+                description="Private website: serves the web UI from S3 behind the internal load balancer",
+                memory_mb=256,
+                timeout_seconds=10,
             ),
-            logging_config=aws.lambda_.FunctionLoggingConfigArgs(log_format="JSON", log_group=log_group.name),
-            tracing_config=tracing,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),  # logs work from the first call
+            opts=pulumi.ResourceOptions(parent=self),
         )
+        self.function = self.server.function
+        child = pulumi.ResourceOptions(parent=self)
         permission = aws.lambda_.Permission(
             f"{name}-server-invoke",
             action="lambda:InvokeFunction",

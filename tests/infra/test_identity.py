@@ -209,16 +209,17 @@ def test_trigger_is_arm64_python314_with_an_owned_log_group_and_least_privilege(
     assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
     statements = {s["Sid"]: s for s in harness.policy(harness.one(ROLE_POLICY))["Statement"]}
     assert statements["OwnLogGroup"]["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
-    assert statements["OwnLogGroup"]["Resource"] == (
+    assert statements["OwnLogGroup"]["Resource"] == [
         f"arn:aws:logs:eu-west-1:{ACCOUNT_ID}:log-group:/aws/lambda/chatbot-prod-federation-groups:*"
-    )
-    assert statements["XRay"]["Action"] == ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    assert set(statements) == {"OwnLogGroup", "XRay"}
+    ]
+    assert statements["XRayTraces"]["Action"] == ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    assert set(statements) == {"OwnLogGroup", "XRayTraces"}
+    assert (function["memorySize"], function["timeout"]) == (128, 5)  # Cognito waits 5 s for a trigger
 
     pool = harness.one(POOL).inputs
     config = pool["lambdaConfig"]["preTokenGenerationConfig"]
     assert config["lambdaVersion"] == "V2_0"
-    assert config["lambdaArn"].endswith("/identity-federation-groups")
+    assert config["lambdaArn"].endswith("/identity-federation-groups-function")
     permission = harness.one(PERMISSION).inputs
     assert permission["principal"] == "cognito-idp.amazonaws.com"
     assert permission["action"] == "lambda:InvokeFunction"
@@ -228,7 +229,7 @@ def test_trigger_is_arm64_python314_with_an_owned_log_group_and_least_privilege(
 def test_trigger_without_tracing_gets_no_xray_permission(pulumi_mocks) -> None:
     harness = pulumi_mocks("prod")
     build(harness, oidc_args(**{"chatbot:xrayTracing": "false"}))
-    assert "tracingConfig" not in harness.one(FUNCTION).inputs
+    assert harness.one(FUNCTION).inputs["tracingConfig"] == {"mode": "PassThrough"}  # no active tracing
     statements = harness.policy(harness.one(ROLE_POLICY))["Statement"]
     assert [s["Sid"] for s in statements] == ["OwnLogGroup"]
 

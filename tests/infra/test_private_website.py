@@ -17,7 +17,7 @@ from components.private_website import (
 )
 from components.security_headers import security_headers
 
-from .conftest import Harness
+from .conftest import ACCOUNT_ID, MOCK_REGION, Harness
 
 CERT = "arn:aws:acm:eu-west-1:111122223333:certificate/0b5c9f0e-1d2a-4c3b-9e8f-7a6b5c4d3e2f"
 DATA_KEY = "arn:aws:kms:eu-west-1:111122223333:key/data"
@@ -136,7 +136,8 @@ def test_server_function_and_its_wiring(pulumi_mocks) -> None:
     target_group = harness.one("aws:lb/targetGroup:TargetGroup").inputs
     assert target_group["targetType"] == "lambda"
     attachment = harness.one("aws:lb/targetGroupAttachment:TargetGroupAttachment").inputs
-    assert attachment["targetId"].endswith("function/private-server")
+    assert attachment["targetId"].endswith("function/private-server-function")
+    assert (fn["memorySize"], fn["timeout"]) == (256, 10)
 
 
 def test_server_role_is_least_privilege(pulumi_mocks) -> None:
@@ -147,15 +148,19 @@ def test_server_role_is_least_privilege(pulumi_mocks) -> None:
                                    "Action": "sts:AssumeRole"}]
     document = harness.policy(harness.one("aws:iam/rolePolicy:RolePolicy"))
     statements = {s["Sid"]: s for s in document["Statement"]}
-    assert set(statements) == {"WriteOwnLogs", "ReadSiteObjects", "DecryptSiteObjects", "XRayTraces"}
-    assert statements["WriteOwnLogs"]["Resource"].endswith("log-group:private-server-logs:*")
+    assert set(statements) == {"OwnLogGroup", "ReadSiteObjects", "DecryptSiteObjects", "XRayTraces"}
+    assert statements["OwnLogGroup"]["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert statements["OwnLogGroup"]["Resource"] == [
+        f"arn:aws:logs:{MOCK_REGION}:{ACCOUNT_ID}:log-group:/aws/lambda/chatbot-prod-private-website:*"
+    ]
     assert statements["ReadSiteObjects"]["Action"] == "s3:GetObject"
     assert statements["ReadSiteObjects"]["Resource"].startswith("arn:aws:s3:::private-content-bucket")
     assert statements["ReadSiteObjects"]["Resource"].endswith("/*")
     assert statements["DecryptSiteObjects"] == {"Sid": "DecryptSiteObjects", "Effect": "Allow",
                                                 "Action": "kms:Decrypt", "Resource": DATA_KEY}
-    wildcard = [sid for sid, s in statements.items() if s["Resource"] == "*"]
-    assert wildcard == ["XRayTraces"]
+    resources = {sid: s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]]
+                 for sid, s in statements.items()}
+    assert [sid for sid, listed in resources.items() if "*" in listed] == ["XRayTraces"]
     assert not harness.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")  # no managed policies
 
 
@@ -163,8 +168,8 @@ def test_without_keys_or_tracing_the_role_grants_less(pulumi_mocks) -> None:
     harness = pulumi_mocks("dev")
     deploy(harness, site_args(stack="dev", retain=False, content_kms_key_arn=None, logs_kms_key_arn=None))
     sids = {s["Sid"] for s in harness.policy(harness.one("aws:iam/rolePolicy:RolePolicy"))["Statement"]}
-    assert sids == {"WriteOwnLogs", "ReadSiteObjects"}
-    assert "tracingConfig" not in harness.one(FUNCTION).inputs
+    assert sids == {"OwnLogGroup", "ReadSiteObjects"}
+    assert harness.one(FUNCTION).inputs["tracingConfig"] == {"mode": "PassThrough"}  # no active tracing
 
 
 def test_content_bucket_is_encrypted_and_logged(pulumi_mocks) -> None:
