@@ -16,7 +16,8 @@ help:
 	@echo "make lint                  ruff and bandit"
 	@echo "make stacks                offline preview of every Pulumi.<stack>.yaml; fails on mandatory violations"
 	@echo "make bench                 offline preview timings (dev, prod) and policy analysis growth with stack size"
-	@echo "make docs                  regenerate the settings table and Pulumi.yaml config declarations"
+	@echo "make docs                  regenerate the settings, policy and idle-cost tables (and Pulumi.yaml's config)"
+	@echo "make configure [STACK=name] [ARGS='--set k=v --yes']  stack wizard: writes a Pulumi.<stack>.yaml that loads"
 	@echo "make package               build the Lambda archive build/lambda/app.zip (reproducible, no Docker)"
 	@echo "make deploy [STACK=dev]    pulumi up with the policy pack (needs the Pulumi CLI and AWS credentials)"
 
@@ -53,12 +54,17 @@ bench: $(STAMP)
 	$(BIN)/python -m tools.bench_policies
 	$(BIN)/python -m tools.bench_app
 
+.PHONY: configure
+configure: $(STAMP)
+	$(BIN)/python -m tools.configure $(if $(filter command line environment,$(origin STACK)),--stack $(STACK)) $(ARGS)
+
 package: $(STAMP)
 	$(BIN)/python -m tools.package_lambda
 
 docs: $(STAMP)
 	$(BIN)/python -m tools.settings_doc --write --embed README.md
 	$(BIN)/python -m tools.policy_doc --write
+	$(BIN)/python -m tools.cost --write
 
 deploy: $(STAMP)
 	pulumi up --stack $(STACK) --policy-pack policies $(if $(PACK_CONFIG),--policy-pack-config $(PACK_CONFIG))

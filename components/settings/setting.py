@@ -29,6 +29,7 @@ class Setting:
     """How a field appears in Pulumi config. `allowed` is None when the field's type says it all.
 
     `secret` fields must be set with `pulumi config set --secret`; their values never appear in messages.
+    `effect` says what the choice costs and what it changes for security (shown by the stack wizard).
     """
 
     config_type: ConfigType
@@ -38,6 +39,7 @@ class Setting:
     namespace: str = CONFIG_NAMESPACE
     example: str | None = None  # a valid value, shown in "is required" messages
     secret: bool = False
+    effect: str | None = None
 
 
 def matches(pattern: str) -> Callable[[Any], bool]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from . import report as report_module
+from . import sarif
 from .analyzer import PackError
 from .pack_config import PackConfigError
 from .project import ProjectError, load_program
@@ -57,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
         "output is known, as policies see inputs during `pulumi up`",
     )
     parser.add_argument("--json", dest="json_file", type=Path, help="also write the report as JSON to FILE")
+    parser.add_argument(
+        "--sarif", dest="sarif_file", type=Path, help="also write the findings as SARIF 2.1.0 to FILE"
+    )
     parser.add_argument("--no-tree", action="store_true", help="omit the resource tree from the printout")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of the tool's own errors")
     return parser
@@ -108,13 +112,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    report = report_module.build(program.name, program.stack, args.mode, outcome.registrations, outcome.runs)
+    report = report_module.build(
+        program.name, program.stack, args.mode, outcome.registrations, outcome.runs, region=program.region
+    )
     report["timings"] = {k: round(v, 3) for k, v in outcome.timings.items()}
     report["stackOutputs"] = report_module.readable(outcome.stack_outputs)
     render(report, out, show_tree=not args.no_tree)
     if args.json_file:
         args.json_file.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n", encoding="utf-8")
         err.print(f"[dim]- report written to {args.json_file}[/dim]")
+    if args.sarif_file:
+        sarif.write(args.sarif_file, report, program.directory)
+        err.print(f"[dim]- SARIF written to {args.sarif_file}[/dim]")
     return 1 if report["summary"]["mandatory"] else 0
 
 

@@ -43,6 +43,34 @@ def _short(urn: str) -> str:
     return urn.rsplit("::", 1)[-1] if urn else "(stack)"
 
 
+def _cost(cost: dict[str, Any], console: Console) -> None:
+    """Idle cost per resource and in total, then what it leaves out (usage) and why a price is missing."""
+    region = cost["region"] or "unknown region"
+    table = Table(title=f"Idle cost per month ({region}, {cost['hoursPerMonth']} h/month, "
+                        f"{cost['currency']} list prices of {cost['priceFile']['date']})", show_edge=False)
+    for column, justify in (("resource", "left"), ("type", "left"), ("monthly", "right"), ("how", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    # Unpriced first (they need attention), then the most expensive.
+    def order(item: dict[str, Any]) -> tuple[bool, float, str]:
+        return item["monthly"] is not None, -(item["monthly"] or 0.0), item["name"]
+
+    for item in sorted(cost["items"], key=order):
+        monthly = "no price" if item["monthly"] is None else f"${item['monthly']:,.2f}"
+        table.add_row(item["name"], item["type"].rsplit(":", 1)[-1], monthly, item["detail"])
+    if cost["items"]:
+        console.print(table)
+    suffix = "" if cost["complete"] else " (incomplete: see the notes)"
+    console.print(f"[bold]Idle cost: ${cost['monthlyTotal']:,.2f} per month[/bold]{suffix}")
+    for note in cost["notes"]:
+        console.print(f"    [yellow]{note}[/yellow]", highlight=False)
+    item_notes = sorted({note for item in cost["items"] for note in item["notes"]})
+    for note in item_notes:
+        console.print(f"    [dim]{note}[/dim]", highlight=False)
+    console.print("[dim]Not in the idle cost (usage-driven):[/dim]")
+    for note in cost["usage"]:
+        console.print(f"    [dim]{note}[/dim]", highlight=False)
+
+
 def render(report: dict[str, Any], console: Console, show_tree: bool = True) -> None:
     summary = report["summary"]
     console.rule(
@@ -101,6 +129,9 @@ def render(report: dict[str, Any], console: Console, show_tree: bool = True) -> 
         console.print(f"[green]Remediated by the pack ({len(report['remediations'])}):[/green]")
         for item in report["remediations"]:
             console.print(f"    {item['policy']} on {_short(item['urn'])}", markup=False, highlight=False)
+
+    if "cost" in report:
+        _cost(report["cost"], console)
 
     verdict = (
         "[bold red]FAILED[/bold red]: mandatory violations"

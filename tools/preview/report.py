@@ -12,6 +12,7 @@ from typing import Any
 
 from pulumi.runtime.proto import analyzer_pb2
 
+from ..cost.model import estimate as estimate_cost
 from .analyzer import PackRun
 from .pack_config import LEVEL_NAMES
 
@@ -65,8 +66,14 @@ def catalogue_ids(policy: analyzer_pb2.PolicyInfo) -> list[str]:
 
 
 def build(
-    program_name: str, stack: str, mode: str, registrations: list[dict[str, Any]], runs: list[PackRun]
+    program_name: str,
+    stack: str,
+    mode: str,
+    registrations: list[dict[str, Any]],
+    runs: list[PackRun],
+    region: str | None = None,
 ) -> dict[str, Any]:
+    """The report; `region` is the stack's `aws:region` (resources without an explicit provider use it)."""
     resources = [
         {
             "urn": r["urn"],
@@ -151,6 +158,7 @@ def build(
         "notEvaluated": not_evaluated,
         "suppressed": suppressed,
         "remediations": remediations,
+        "cost": estimate_cost(resources, region),
         "summary": {
             "resources": len(resources),
             "resourcesByType": dict(sorted(Counter(r["type"] for r in resources).items())),

@@ -36,11 +36,16 @@ class ChatFields(BaseModel):
     bedrock_models: Annotated[tuple[str, ...], Setting(
         "array", f"Bedrock model or inference profile IDs (`{MODEL_ID_PATTERN}`), no duplicates; empty "
         "offers every on-demand text model of the Bedrock region",
+        effect="no idle cost; tokens bill per model, and larger models cost many times more per token",
     )] = Field((), alias="bedrockModels", description="Models users may chat with.")
     guardrail_mode: Annotated[GuardrailMode, Setting(
         "string", "one of create, existing, none; none only when environment is dev "
         "(SEC-BEDROCK-GUARDRAILS)",
         dev_relaxation="none: model calls carry no guardrail",
+        effect=(
+            "create/existing: every prompt and answer is checked, billed per text unit checked, "
+            "nothing while idle; none: no cost, and no filter stops harmful content or prompt attacks"
+        ),
     )] = Field("create", alias="guardrailMode", description=(
         "Bedrock guardrail of every model call: one the stack creates, an existing one "
         "(guardrailId and guardrailVersion), or none."))
@@ -53,12 +58,18 @@ class ChatFields(BaseModel):
         "existing, empty otherwise; DRAFT only when environment is dev (SEC-BEDROCK-GUARDRAILS)",
         matches(GUARDRAIL_VERSION_PATTERN),
         dev_relaxation="DRAFT: the existing guardrail's working draft",
+        effect=(
+            "DRAFT follows the guardrail's working copy, so an unreviewed edit changes production "
+            "filtering at once; a number pins a reviewed version"
+        ),
     )] = Field(None, alias="guardrailVersion", description="Version of the existing guardrail.")
     quota_messages_per_day: Annotated[int, Setting(
         "integer", "an integer from 1 to 100000", between(1, 100_000),
+        effect="caps what one user (or a stolen account) can spend on model calls per day",
     )] = Field(200, alias="quotaMessagesPerDay", description="Chat messages one user may send per day.")
     quota_tokens_per_day: Annotated[int, Setting(
         "integer", "an integer from 1000 to 100000000", between(1000, 100_000_000),
+        effect="caps the token bill one user (or a stolen account) can run up per day",
     )] = Field(500_000, alias="quotaTokensPerDay", description=(
         "Model tokens (input and output) one user may use per day."))
     chat_rate_limit_per_ip: Annotated[int, Setting(

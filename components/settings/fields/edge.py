@@ -39,6 +39,10 @@ class EdgeFields(BaseModel):
         "required unless environment is dev or privateWebsite is true (SEC-CLOUDFRONT-TLS)",
         matches(HOST_NAME_PATTERN),
         dev_relaxation="empty: the website uses its *.cloudfront.net name",
+        effect=(
+            "no idle cost of its own; with certificateArn and minimumTlsVersion it lets viewers get a "
+            "modern TLS policy (the default *.cloudfront.net certificate allows TLSv1)"
+        ),
     )] = Field(None, alias="customDomain", description=(
         "Host name of the website. Set together with certificateArn and minimumTlsVersion."))
     certificate_arn: Annotated[str | None, Setting(
@@ -50,10 +54,18 @@ class EdgeFields(BaseModel):
         "string", f"empty, or one of {', '.join(TLS_VERSIONS)}; TLSv1.2_2021 or newer unless environment is "
         "dev (SEC-CLOUDFRONT-TLS)",
         dev_relaxation="empty: the default certificate, which forces TLSv1",
+        effect=(
+            "no cost; older policies accept weaker protocols and ciphers that some old clients still "
+            "need"
+        ),
     )] = Field(None, alias="minimumTlsVersion", description=(
         "CloudFront security policy for viewers. Needs customDomain and certificateArn."))
     rate_limit_per_ip: Annotated[int, Setting(
         "integer", RATE_LIMIT_RULE, between(10, 2_000_000_000),
+        effect=(
+            "no cost; a lower limit blocks floods and scraping sooner but may block busy users behind "
+            "one shared address"
+        ),
     )] = Field(1000, alias="rateLimitPerIp", description=(
         "Requests one IP address may make per window before the web ACL blocks it (SEC-WAF-RATE-LIMIT)."))
     rate_limit_window_seconds: Annotated[int, Setting(
@@ -63,6 +75,10 @@ class EdgeFields(BaseModel):
     geo_allowlist: Annotated[tuple[str, ...], Setting(
         "array", "upper-case ISO 3166-1 alpha-2 country codes (e.g. GB, IE), no duplicates; empty allows "
         "every country",
+        effect=(
+            "one more WAF rule (about $1 a month); blocks every country not listed, which cuts attack "
+            "traffic but also your own users abroad"
+        ),
     )] = Field((), alias="geoAllowlist", description=(
         "Countries allowed to reach the website; requests from elsewhere are blocked (SEC-GEO-RESTRICTION)."))
 
@@ -80,11 +96,20 @@ class PrivateWebsiteFields(BaseModel):
     private_website: Annotated[bool, Setting(
         "boolean", "true or false; true needs privateWebsiteCidrs and privateWebsiteCertificateArn, and "
         "leaves customDomain, certificateArn and minimumTlsVersion empty (SEC-PRIVATE-WEBSITE)",
+        effect=(
+            "true: an internal load balancer (about $16 a month plus capacity units) reachable only "
+            "from the listed networks, nothing public; false: CloudFront with a WAF web ACL (about $5 "
+            "a month plus $1 per rule and per-request charges)"
+        ),
     )] = Field(False, alias="privateWebsite", description=(
         "Serve the website from an internal HTTPS load balancer in the VPC instead of CloudFront."))
     private_website_cidrs: Annotated[tuple[str, ...], Setting(
         "array", "IPv4 or IPv6 networks in CIDR form (e.g. 10.0.0.0/8), no host bits, no duplicates, never "
         "0.0.0.0/0 or ::/0; at least one when privateWebsite is true, none otherwise (SEC-PRIVATE-WEBSITE)",
+        effect=(
+            "no cost; every network listed can reach the sign-in page, so list only the ones that "
+            "need it"
+        ),
     )] = Field((), alias="privateWebsiteCidrs", description=(
         "Networks allowed to reach the private website's load balancer."))
     private_website_certificate_arn: Annotated[str | None, Setting(

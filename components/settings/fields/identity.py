@@ -44,11 +44,17 @@ class IdentityFields(BaseModel):
     mfa: Annotated[Mfa, Setting(
         "string", "one of ON, OPTIONAL; ON unless environment is dev (SEC-COGNITO-MFA)",
         dev_relaxation="OPTIONAL: users may sign in without a second factor",
+        effect="no cost (TOTP); OPTIONAL lets a stolen password alone sign in",
     )] = Field("ON", alias="mfa", description="Multi-factor authentication of the user pool (TOTP).")
     cognito_plan: Annotated[CognitoPlan, Setting(
         "string", "one of ESSENTIALS, PLUS; PLUS unless environment is dev, as threat protection needs it "
         "(SEC-COGNITO-PASSWORDS)",
         dev_relaxation="ESSENTIALS: no threat protection, lower cost",
+        effect=(
+            "PLUS bills every monthly active user (about $0.02 each, no free tier) and adds threat "
+            "protection against compromised credentials; ESSENTIALS is cheaper (the first 10,000 "
+            "monthly users free) with no threat protection"
+        ),
     )] = Field("PLUS", alias="cognitoPlan", description="Cognito feature plan of the user pool.")
     auth_domain_prefix: Annotated[str | None, Setting(
         "string", f"empty (derived from prefix and stack), or 1-63 lower-case letters, digits and hyphens "
@@ -58,6 +64,10 @@ class IdentityFields(BaseModel):
         "Prefix of the user pool's hosted sign-in domain (<prefix>.auth.<region>.amazoncognito.com)."))
     federation_provider: Annotated[FederationProvider | None, Setting(
         "string", "empty (no federation), or one of oidc, saml",
+        effect=(
+            "no idle cost; users sign in with your identity provider, so its MFA and offboarding "
+            "apply to the chatbot"
+        ),
     )] = Field(None, alias="federationProvider", description=(
         "Kind of identity provider that federated users sign in with."))
     federation_name: Annotated[str | None, Setting(
@@ -81,6 +91,7 @@ class IdentityFields(BaseModel):
         "string", "empty, or a Pulumi secret set with `pulumi config set --secret "
         "chatbot:federationClientSecret`; required when federationProvider is oidc, empty otherwise "
         "(SEC-NO-PLAINTEXT-SECRETS)", secret=True,
+        effect="stored encrypted as a Pulumi secret, never in the stack file or in plain text",
     )] = Field(None, alias="federationClientSecret", description=(
         "Client secret registered with the OIDC provider. Never printed; a plain (unencrypted) value is an "
         "error."))

@@ -18,6 +18,10 @@ class NetworkFields(BaseModel):
     vpc_id: Annotated[str | None, Setting(
         "string", f"empty (the stack creates a VPC), or a VPC ID (`{VPC_ID_PATTERN}`)",
         matches(VPC_ID_PATTERN),
+        effect=(
+            "empty: the stack creates and logs its own VPC; an existing VPC keeps its owner's routes, "
+            "NAT and flow logs, which this stack cannot check"
+        ),
     )] = Field(None, alias="vpcId", description=(
         "Existing VPC to deploy into; empty creates a VPC with private subnets and flow logs."))
     private_subnet_ids: Annotated[tuple[str, ...], Setting(
@@ -27,10 +31,19 @@ class NetworkFields(BaseModel):
         "Private subnets of the existing VPC (vpcId) for functions, databases and endpoints."))
     availability_zone_count: Annotated[int, Setting(
         "integer", "an integer from 2 to 3", between(2, 3),
+        effect=(
+            "3 survives the loss of a zone better than 2; every interface endpoint (dev tools) bills "
+            "per zone, about $7 a month each"
+        ),
     )] = Field(2, alias="availabilityZoneCount", description=(
         "Availability zones the created VPC spans (used only when vpcId is empty)."))
     nat_gateway: Annotated[bool, Setting(
         "boolean", "true or false; true only when vpcId is empty (the stack owns the VPC)",
+        effect=(
+            "true: one NAT gateway, about $33 a month while idle plus a per-GB charge, and functions "
+            "gain a route to the internet (a wider path for exfiltration); false: AWS services are "
+            "reached through VPC endpoints only"
+        ),
     )] = Field(False, alias="natGateway", description=(
         "Give the created VPC a NAT gateway for outbound internet access. Off by default: it costs money "
         "while idle and VPC endpoints cover the AWS services the stack uses."))

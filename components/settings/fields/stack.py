@@ -19,6 +19,10 @@ class StackFields(BaseModel):
     environment: Annotated[Environment, Setting(
         "string", "one of dev, staging, prod",
         dev_relaxation="dev: enables the relaxations in this column",
+        effect=(
+            "dev allows the cheaper, less protected choices marked as dev-only relaxations; staging "
+            "and prod refuse them, so a production stack cannot be weakened by a typo"
+        ),
     )] = Field("prod", alias="environment", description=(
         "Kind of stack. Secure by default: anything but dev gets the hardened settings."))
     prefix: Annotated[str, Setting(
@@ -32,16 +36,30 @@ class StackFields(BaseModel):
     customer_managed_keys: Annotated[bool, Setting(
         "boolean", "true or false; must be true unless environment is dev (SEC-CMK-AT-REST)",
         dev_relaxation="false: data stores use AWS managed keys",
+        effect=(
+            "true: one KMS key per data class, about $1 a month each plus requests, with key policies "
+            "you control and yearly rotation; false: AWS managed keys, free, but you cannot restrict "
+            "or audit who may decrypt"
+        ),
     )] = Field(True, alias="customerManagedKeys", description=(
         "Encrypt data stores and logs with customer managed KMS keys created by the stack."))
     retain_data: Annotated[bool, Setting(
         "boolean", "true or false; must be true unless environment is dev (SEC-DATA-RETENTION)",
         dev_relaxation="false: stateful resources are deleted with the stack",
+        effect=(
+            "true: tables, buckets and logs are protected and kept when the stack is destroyed (you "
+            "keep paying for their storage until you delete them); false: destroying the stack "
+            "deletes the data"
+        ),
     )] = Field(True, alias="retainData", description=(
         "Protect stateful resources and keep them when they are deleted from the stack."))
     log_retention_days: Annotated[int, Setting(
         "integer", "one of CloudWatch Logs' retention periods: " + ", ".join(map(str, LOG_RETENTION_DAYS)),
         one_of(LOG_RETENTION_DAYS),
+        effect=(
+            "CloudWatch Logs storage bills per GB-month, so longer retention costs more; shorter "
+            "retention loses the evidence an incident investigation needs"
+        ),
     )] = Field(365, alias="logRetentionDays", description="Days that CloudWatch log groups keep log events.")
 
     @property
