@@ -7,6 +7,7 @@ those inputs; a matching stamp means the zip on disk is current and no pip run i
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 from pathlib import Path
 
@@ -29,13 +30,19 @@ def inputs_digest(
 
 
 def app_archive(out: Path = package_lambda.DEFAULT_OUT) -> pulumi.FileArchive:
-    """The chat application's archive, built first when missing or stale."""
+    """The chat application's archive, built first when missing or stale.
+
+    An exclusive lock on a file beside the archive serialises concurrent programs (several previews at
+    once build it only once; the others wait and then find it current)."""
     stamp = out.with_suffix(".inputs-sha256")
     wanted = inputs_digest()
-    if not (out.is_file() and stamp.is_file() and stamp.read_text().strip() == wanted):
-        try:
-            package_lambda.build(out)
-        except package_lambda.PackagingError as exc:
-            raise pulumi.RunError(f"cannot build the Lambda archive {out}: {exc}") from None
-        stamp.write_text(wanted + "\n", encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out.with_suffix(".lock"), "a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out.is_file() and stamp.is_file() and stamp.read_text().strip() == wanted):
+            try:
+                package_lambda.build(out)
+            except package_lambda.PackagingError as exc:
+                raise pulumi.RunError(f"cannot build the Lambda archive {out}: {exc}") from None
+            stamp.write_text(wanted + "\n", encoding="utf-8")
     return pulumi.FileArchive(str(out))

@@ -82,7 +82,10 @@ def check_members(staging: Path, members: list[Path]) -> None:
 
 def write_zip(staging: Path, members: list[Path], out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_suffix(".zip.partial")
+    # A unique partial file per build: concurrent builds never rename each other's file away.
+    handle, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent)
+    os.close(handle)
+    partial = Path(name)
     with zipfile.ZipFile(partial, "w") as archive:
         for path in members:
             info = zipfile.ZipInfo(path.relative_to(staging).as_posix(), date_time=FIXED_TIME)

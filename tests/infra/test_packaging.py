@@ -63,3 +63,25 @@ def test_a_failed_build_is_a_clean_run_error(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(packaging.package_lambda, "build", fail)
     with pytest.raises(pulumi.RunError, match="pip could not install"):
         packaging.app_archive(tmp_path / "app.zip")
+
+
+def test_concurrent_programs_build_the_archive_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    calls: list[Path] = []
+
+    def slow_build(out: Path) -> str:
+        calls.append(out)
+        time.sleep(0.2)  # long enough for the other threads to arrive while this one builds
+        out.write_bytes(b"zip")
+        return "digest"
+
+    monkeypatch.setattr(packaging.package_lambda, "build", slow_build)
+    out = tmp_path / "app.zip"
+    threads = [threading.Thread(target=packaging.app_archive, args=(out,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [out]
