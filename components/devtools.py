@@ -26,6 +26,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_context import AwsContext
 from components.naming import resource_name
 
 # What a VpcOnly Studio calls: the SageMaker API and runtime, the Studio UI, STS (the SDK), CloudWatch Logs.
@@ -133,9 +134,8 @@ class DevTools(pulumi.ComponentResource):
                 "Action": "sts:AssumeRole"}]}),
             opts=child,
         )
-        invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
+        context = AwsContext.of(self)
+        account, partition = context.account_id, context.partition
         policy = aws.iam.RolePolicy(
             f"{name}-execution-policy",
             role=self.execution_role.id,

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 import pulumi
-import pulumi_aws as aws
 from pulumi_aws import bedrock
 
+from components.aws_context import AwsContext
 from components.naming import resource_name
 from components.settings import StackSettings
 
@@ -169,9 +169,7 @@ class Guardrail(pulumi.ComponentResource):
     def _existing_arn(self, identifier: str, region: str) -> pulumi.Input[str]:
         if identifier.startswith("arn:"):
             return identifier
-        invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
+        context = AwsContext.of(self)
         return pulumi.Output.concat(
-            "arn:", partition, ":bedrock:", region, ":", account, ":guardrail/", identifier
+            "arn:", context.partition, ":bedrock:", region, ":", context.account_id, ":guardrail/", identifier
         )

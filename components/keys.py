@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_context import AwsContext
 from components.naming import resource_name
 
 # The account root may administer the key but not use it; usage is granted separately and narrowly.
@@ -140,9 +141,8 @@ class Keys(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("chatbot:keys:Keys", name, None, opts)
-        invoke_opts = pulumi.InvokeOptions(parent=self)
-        account_id = aws.get_caller_identity_output(opts=invoke_opts).account_id
-        partition = aws.get_partition_output(opts=invoke_opts).partition
+        context = AwsContext.of(self)
+        account_id, partition = context.account_id, context.partition
 
         self.keys = {}
         self.key_arns = {}

@@ -16,6 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_context import AwsContext
 from components.naming import resource_name
 
 RUNTIME = aws.lambda_.Runtime.PYTHON3D14
@@ -158,12 +159,7 @@ class AppFunction(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         # The group ARN is built from known parts (not log_group.arn) so the policy is readable at preview.
-        invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
-        group_arn = pulumi.Output.concat(
-            "arn:", partition, ":logs:", args.region, ":", account, ":log-group:", args.log_group_name
-        )
+        group_arn = AwsContext.of(self).log_group_arn(args.region, args.log_group_name)
         statements = group_arn.apply(lambda arn: base_statements(arn, args.xray_tracing))
         document = pulumi.Output.all(
             statements, pulumi.Output.from_input(list(args.statements)), *args.extra_statements

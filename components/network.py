@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_context import AwsContext
 from components.naming import resource_name
 
 if TYPE_CHECKING:
@@ -265,9 +266,8 @@ class Network(pulumi.ComponentResource):
             kms_key_id=args.logs_kms_key_arn,
             opts=self._opts(protect=args.retain, retain_on_delete=args.retain),
         )
-        invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
+        context = AwsContext.of(self)
+        account, partition = context.account_id, context.partition
         role = aws.iam.Role(
             f"{name}-flow-logs-role",
             description="VPC Flow Logs delivery to the stack's flow log group",
@@ -276,8 +276,7 @@ class Network(pulumi.ComponentResource):
             opts=self._opts(),
         )
         # Built from known parts (not group.arn) so the policy pack can judge the document at preview.
-        group_arn = pulumi.Output.concat("arn:", partition, ":logs:", args.region, ":", account,
-                                         ":log-group:", group_name)
+        group_arn = context.log_group_arn(args.region, group_name)
         policy = aws.iam.RolePolicy(f"{name}-flow-logs-policy", role=role.id,
                                     policy=group_arn.apply(flow_log_role_policy), opts=self._opts())
         aws.ec2.FlowLog(

@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_context import AwsContext
 from components.keys import ADMIN_ACTIONS
 from components.naming import resource_name
 from components.settings.fields.operations import EMAIL_PATTERN
@@ -156,9 +157,8 @@ class Observability(pulumi.ComponentResource):
         self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("chatbot:observability:Observability", name, None, opts)
-        invoke = pulumi.InvokeOptions(parent=self)
-        account_id = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
+        context = AwsContext.of(self)
+        account_id, partition = context.account_id, context.partition
 
         topic_key: pulumi.Input[str] = AWS_MANAGED_SNS_KEY
         if args.own_topic_key:

@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_context import AwsContext
 from components.chat_api.args import ACCESS_LOG_FORMAT, ChatApiArgs
 from components.chat_api.context import BuildContext
 from components.chat_api.iam import api_gateway_logs_statements
@@ -211,8 +212,7 @@ def _api_gateway_account(ctx: BuildContext) -> list[pulumi.Resource]:
         assume_role_policy=pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": [trust]}),
         opts=ctx.opts(),
     )
-    groups = pulumi.Output.concat("arn:", ctx.partition, ":logs:", ctx.args.region, ":", ctx.account,
-                                  ":log-group:")
+    groups = AwsContext(ctx.account, ctx.partition).log_group_arn(ctx.args.region)
     policy = aws.iam.RolePolicy(
         f"{name}-apigateway-logs-policy", role=role.id,
         policy=groups.apply(lambda prefix: json.dumps(
