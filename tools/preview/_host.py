@@ -29,12 +29,11 @@ from typing import Any
 import grpc
 import pulumi
 import pulumi.runtime
-from google.protobuf import json_format, struct_pb2
-from pulumi.runtime import mocks, rpc
+from google.protobuf import json_format
+from pulumi.runtime import mocks
 from pulumi.runtime.proto import callback_pb2, callback_pb2_grpc, engine_pb2, resource_pb2
 from pulumi.runtime.settings import configure
 from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
 
 
 def _load_synth():
@@ -293,9 +292,6 @@ def main(spec_path: str, out_path: str) -> int:
     Path(out_path).write_text(json.dumps(result), encoding="utf-8")
     return 0
 
-
-# Keep references to SDK internals this module relies on, so an SDK upgrade that moves them fails loudly.
-_ = (rpc, struct_pb2, _sync_await)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1], sys.argv[2]))
