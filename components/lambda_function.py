@@ -29,6 +29,14 @@ Statement = Mapping[str, Any]  # an IAM policy statement; values may be Inputs (
 
 
 @dataclass(frozen=True)
+class FunctionVpc:
+    """Where a function that talks to a database runs: private subnets and its own security group(s)."""
+
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+
+
+@dataclass(frozen=True)
 class AppFunctionArgs:
     prefix: str
     stack: str
@@ -48,6 +56,7 @@ class AppFunctionArgs:
     memory_mb: int = 256
     timeout_seconds: int = 30
     reserved_concurrency: int | None = None
+    vpc: FunctionVpc | None = None  # None: outside any VPC (the default; only database clients need one)
 
     def __post_init__(self) -> None:
         if not _ROLE.match(self.role):
@@ -112,6 +121,33 @@ def base_statements(log_group_arn: str, xray_tracing: bool) -> list[dict[str, An
     return statements
 
 
+def vpc_statements(region: str, account: str, partition: str) -> list[dict[str, Any]]:
+    """The network-interface permissions Lambda uses to attach a function to its subnets.
+
+    What AWSLambdaVPCAccessExecutionRole grants, scoped to the function's account and region (the Lambda
+    guide's own example for DeleteNetworkInterface); the Describe calls accept only Resource "*".
+    """
+    return [
+        {
+            "Sid": "AttachToVpc",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "Resource": [f"arn:{partition}:ec2:{region}:{account}:*/*"],
+        },
+        {
+            "Sid": "DescribeVpcNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": ["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"],
+            "Resource": ["*"],
+        },
+    ]
+
+
 def policy_document(parts: Sequence[Sequence[dict[str, Any]]]) -> str:
     """The role's policy: the parts' statements in order, each checked again once its values are known."""
     statements = [statement for part in parts for statement in part]
@@ -161,8 +197,13 @@ class AppFunction(pulumi.ComponentResource):
         # The group ARN is built from known parts (not log_group.arn) so the policy is readable at preview.
         group_arn = AwsContext.of(self).log_group_arn(args.region, args.log_group_name)
         statements = group_arn.apply(lambda arn: base_statements(arn, args.xray_tracing))
+        extra = list(args.extra_statements)
+        if args.vpc is not None:
+            context = AwsContext.of(self)
+            extra.append(pulumi.Output.all(args.region, context.account_id, context.partition).apply(
+                lambda rap: vpc_statements(rap[0], rap[1], rap[2])))
         document = pulumi.Output.all(
-            statements, pulumi.Output.from_input(list(args.statements)), *args.extra_statements
+            statements, pulumi.Output.from_input(list(args.statements)), *extra
         ).apply(policy_document)
         policy = aws.iam.RolePolicy(
             f"{name}-policy",
@@ -190,6 +231,9 @@ class AppFunction(pulumi.ComponentResource):
                 log_format="JSON", log_group=self.log_group.name
             ),
             tracing_config=tracing,
+            vpc_config=aws.lambda_.FunctionVpcConfigArgs(
+                subnet_ids=args.vpc.subnet_ids, security_group_ids=args.vpc.security_group_ids
+            ) if args.vpc is not None else None,
             # The policy first, so the first invocation can already log and reach its resources.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]),
         )
