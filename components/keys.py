@@ -46,12 +46,14 @@ class ClassGrants:
     via_services: tuple[str, ...] = ()  # account principals may use the key only through these services
     logs_service: bool = False  # CloudWatch Logs encrypts log groups of this account with it
     cloudfront_read: bool = False  # CloudFront (OAC) may decrypt objects of this account's buckets
+    s3_event_notifications: bool = False  # S3 may send this account's bucket events to encrypted queues
 
 
 DATA_CLASS_GRANTS: dict[str, ClassGrants] = {
     "data": ClassGrants(
-        via_services=("s3", "dynamodb", "sqs", "sns", "secretsmanager", "bedrock"),
+        via_services=("s3", "dynamodb", "sqs", "sns", "secretsmanager", "bedrock", "rds"),
         cloudfront_read=True,
+        s3_event_notifications=True,
     ),
     "logs": ClassGrants(logs_service=True),
 }
@@ -110,6 +112,18 @@ def key_policy(account_id: str, partition: str, region: str, data_class: str) ->
                 "Effect": "Allow",
                 "Principal": {"Service": "cloudfront.amazonaws.com"},
                 "Action": ["kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            }
+        )
+    if grants.s3_event_notifications:
+        # S3 encrypts the event messages it sends to an SSE-KMS queue (the ingestion queue) with this key.
+        statements.append(
+            {
+                "Sid": "S3EventNotificationsToEncryptedQueues",
+                "Effect": "Allow",
+                "Principal": {"Service": "s3.amazonaws.com"},
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
             }

@@ -97,3 +97,14 @@ def test_keys_rotate_and_follow_retention(pulumi_mocks, retain: bool, window: in
     assert all(not a.protect for a in aliases.values())
     assert aliases["alias/chatbot-prod-data"].inputs["targetKeyId"] == "keys-data-key-id"
     assert arns["data"] == f"arn:aws:kms:us-east-1:{ACCOUNT_ID}:key/keys-data-key-id"
+
+
+def test_data_key_admits_s3_event_notifications_to_encrypted_queues_of_this_account_only() -> None:
+    s3 = statements(key_policy(ACCOUNT_ID, "aws", "eu-west-1", "data"))["S3EventNotificationsToEncryptedQueues"]
+    assert s3["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert s3["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
+    assert s3["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}
+    assert "S3EventNotificationsToEncryptedQueues" not in statements(
+        key_policy(ACCOUNT_ID, "aws", "eu-west-1", "logs"))
+    via = statements(key_policy(ACCOUNT_ID, "aws", "eu-west-1", "data"))["UseThroughAwsServices"]
+    assert "rds.eu-west-1.amazonaws.com" in via["Condition"]["StringEquals"]["kms:ViaService"]
