@@ -9,6 +9,7 @@ from components.chat_api.args import (
     ChatApiArgs,
     ChatApiConnection,
     FunctionSpec,
+    RetrievalAccess,
 )
 from components.chat_api.component import ChatApi
 from components.chat_api.iam import (
@@ -37,6 +38,7 @@ __all__ = [
     "ChatApiConnection",
     "FunctionSpec",
     "RestRoute",
+    "RetrievalAccess",
     "api_gateway_logs_statements",
     "chat_rate_limit",
     "data_key_statement",

@@ -21,6 +21,19 @@ _ORIGIN = re.compile(r"^https://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1
 
 
 @dataclass(frozen=True)
+class RetrievalAccess:
+    """What the REST function and the chat worker need to use retrieval (None: RAG is off)."""
+
+    rag_function_name: str  # known at preview: the IAM grant names it
+    uploads_bucket_name: pulumi.Input[str]
+    uploads_kms_key_arn: pulumi.Input[str] | None  # None: SSE-S3 (dev only)
+    max_upload_bytes: int
+    upload_formats: tuple[str, ...]
+    top_k: int = 5
+    workspace_manager_group: str = "workspace_manager"
+
+
+@dataclass(frozen=True)
 class ChatApiArgs:
     """What the APIs need at construction: nothing that depends on the website or the user pool."""
 
@@ -52,6 +65,7 @@ class ChatApiArgs:
     throttle_burst: int = 100
     manage_api_gateway_account: bool = True  # the region's API Gateway CloudWatch role (account-wide)
     routes: tuple[RestRoute, ...] = field(default_factory=load_routes)
+    retrieval: RetrievalAccess | None = None
 
     def __post_init__(self) -> None:
         missing = [t for t in TABLES if t not in self.table_names or t not in self.table_arns]
@@ -78,6 +92,7 @@ class ChatApiArgs:
         data_kms_key_arn: pulumi.Input[str] | None,
         guardrail_arn: pulumi.Input[str] | None = None,
         guardrail_version: pulumi.Input[str] | None = None,
+        retrieval: RetrievalAccess | None = None,
     ) -> ChatApiArgs:
         return cls(
             prefix=settings.prefix, stack=settings.stack, region=settings.region, code=code,
@@ -91,7 +106,7 @@ class ChatApiArgs:
             quota_tokens_per_day=settings.quota_tokens_per_day,
             bedrock_region=settings.bedrock_region, bedrock_models=tuple(settings.bedrock_models),
             guardrail_arn=guardrail_arn, guardrail_version=guardrail_version,
-            geo_allowlist=tuple(settings.geo_allowlist),
+            geo_allowlist=tuple(settings.geo_allowlist), retrieval=retrieval,
         )
 
 
@@ -129,6 +144,7 @@ FUNCTIONS: dict[str, FunctionSpec] = {
     "ws_disconnect": FunctionSpec("ws-disconnect", f"{HANDLERS}.ws_disconnect.handler", 256, 10),
 }
 SELECTS_MODELS = ("rest", "chat_worker")  # get ALLOWED_MODELS: /models filters, sends and jobs are checked
+USES_RETRIEVAL = ("rest", "chat_worker")  # call the rag service when the stack has retrieval
 WS_ROUTES = {"$connect": "ws_connect", "$disconnect": "ws_disconnect"}
 WORKER_MAX_EVENT_AGE_SECONDS = 120  # an answer nobody waits for any more is not worth a model call
 ACCESS_LOG_FORMAT = json.dumps(

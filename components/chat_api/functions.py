@@ -7,7 +7,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.chat_api.args import FUNCTIONS, SELECTS_MODELS, TABLES, WORKER_MAX_EVENT_AGE_SECONDS
+from components.chat_api.args import (
+    FUNCTIONS,
+    SELECTS_MODELS,
+    TABLES,
+    USES_RETRIEVAL,
+    WORKER_MAX_EVENT_AGE_SECONDS,
+)
 from components.chat_api.context import BuildContext
 from components.chat_api.iam import (
     INVOKES_MODELS,
@@ -47,13 +53,46 @@ def environment(
         env["GUARDRAIL_VERSION"] = args.guardrail_version
     if fn == "rest":
         env["CHAT_WORKER_FUNCTION"] = functions["chat_worker"].function_name
+    rag = args.retrieval
+    if rag is not None and fn in USES_RETRIEVAL:
+        env["RAG_FUNCTION"] = rag.rag_function_name
+        if fn == "rest":
+            env.update(UPLOADS_BUCKET=rag.uploads_bucket_name, MAX_UPLOAD_BYTES=str(rag.max_upload_bytes),
+                       UPLOAD_FORMATS=",".join(rag.upload_formats),
+                       WORKSPACE_MANAGER_GROUP=rag.workspace_manager_group)
+            if rag.uploads_kms_key_arn is not None:
+                env["UPLOADS_KMS_KEY_ARN"] = rag.uploads_kms_key_arn
+        else:
+            env["RAG_TOP_K"] = str(rag.top_k)
     return env
+
+
+def retrieval_statements(ctx: BuildContext, fn: str) -> list[dict[str, Any]]:
+    """Calling the rag service; for the REST function also signing uploads into the workspace prefix."""
+    args, rag = ctx.args, ctx.args.retrieval
+    if rag is None or fn not in USES_RETRIEVAL:
+        return []
+    rag_arn = pulumi.Output.concat("arn:", ctx.partition, ":lambda:", args.region, ":", ctx.account,
+                                   ":function:", rag.rag_function_name)
+    result: list[dict[str, Any]] = [{"Sid": "CallRagService", "Effect": "Allow",
+                                     "Action": ["lambda:InvokeFunction"], "Resource": [rag_arn]}]
+    if fn == "rest":
+        # A presigned POST carries the REST role's credentials: it may only write under workspaces/.
+        result.append({"Sid": "SignWorkspaceUploads", "Effect": "Allow", "Action": ["s3:PutObject"],
+                       "Resource": [pulumi.Output.concat("arn:", ctx.partition, ":s3:::",
+                                                         rag.uploads_bucket_name, "/workspaces/*")]})
+        if rag.uploads_kms_key_arn is not None:
+            via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}}
+            result.append({"Sid": "UploadsKeyThroughS3", "Effect": "Allow", "Action": ["kms:GenerateDataKey"],
+                           "Resource": [rag.uploads_kms_key_arn], "Condition": via_s3})
+    return result
 
 
 def statements(ctx: BuildContext, fn: str) -> list[Any]:
     """Plain statements (dicts) and, for the worker, the model statements as an Output of a list."""
     args = ctx.args
     result: list[Any] = table_statements(fn, args.table_arns)
+    result.extend(retrieval_statements(ctx, fn))
     if args.data_kms_key_arn is not None and TABLE_ACCESS[fn]:
         result.append(data_key_statement(args.data_kms_key_arn, args.region))
     if fn in LISTS_MODELS:

@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from components.chat_api import FUNCTIONS, SELECTS_MODELS, TABLES, invoke_statements, model_arns
+from components.chat_api import (
+    FUNCTIONS,
+    SELECTS_MODELS,
+    TABLES,
+    RetrievalAccess,
+    invoke_statements,
+    model_arns,
+)
 
 from .chat_api_harness import (
     DATA_KEY,
@@ -19,7 +26,7 @@ from .chat_api_harness import (
     policies,
     statements_of,
 )
-from .conftest import ACCOUNT_ID
+from .conftest import ACCOUNT_ID, Harness
 
 
 def test_functions_are_arm64_python314_with_the_app_contract(pulumi_mocks) -> None:
@@ -185,3 +192,46 @@ def test_invalid_scoped_rate_limits_are_rejected(scoped: tuple[Any, ...], messag
     with pytest.raises(ValueError, match=message):
         WebFirewallArgs("chatbot", "prod", "REGIONAL", 1000, 300, (), 365, None, True,
                         scoped_rate_limits=(ScopedRateLimit(*scoped),))
+
+
+def retrieval(kms: str | None = DATA_KEY) -> RetrievalAccess:
+    return RetrievalAccess(rag_function_name="chatbot-prod-rag", uploads_bucket_name="uploads-bucket",
+                           uploads_kms_key_arn=kms, max_upload_bytes=1024, upload_formats=("pdf", "md"))
+
+
+def env_of(harness: Harness, role: str) -> dict[str, str]:
+    return harness.one(FUNCTION, f"chat-{role}-function").inputs["environment"]["variables"]
+
+
+def test_with_retrieval_rest_and_worker_call_only_the_rag_service(pulumi_mocks) -> None:
+    harness = pulumi_mocks("prod")
+    build(harness, args(retrieval=retrieval()))
+    rag_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:chatbot-prod-rag"
+    for role in ("rest", "chat-worker"):
+        by_sid = {s["Sid"]: s for s in statements_of(harness, role)}
+        assert by_sid["CallRagService"]["Resource"] == [rag_arn]
+        assert env_of(harness, role)["RAG_FUNCTION"] == "chatbot-prod-rag"
+    rest = {s["Sid"]: s for s in statements_of(harness, "rest")}
+    assert rest["SignWorkspaceUploads"] == {
+        "Sid": "SignWorkspaceUploads", "Effect": "Allow", "Action": ["s3:PutObject"],
+        "Resource": ["arn:aws:s3:::uploads-bucket/workspaces/*"]}
+    assert rest["UploadsKeyThroughS3"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}}
+    worker = {s["Sid"] for s in statements_of(harness, "chat-worker")}
+    assert "SignWorkspaceUploads" not in worker
+    for role in ("ws-authorizer", "ws-connect", "ws-disconnect"):
+        assert "CallRagService" not in {s["Sid"] for s in statements_of(harness, role)}
+        assert "RAG_FUNCTION" not in env_of(harness, role)
+    rest_env = env_of(harness, "rest")
+    assert rest_env["UPLOAD_FORMATS"] == "pdf,md" and rest_env["MAX_UPLOAD_BYTES"] == "1024"
+    assert rest_env["UPLOADS_KMS_KEY_ARN"] == DATA_KEY
+    assert env_of(harness, "chat-worker")["RAG_TOP_K"] == "5"
+
+
+def test_without_retrieval_nothing_refers_to_it(pulumi_mocks) -> None:
+    harness = pulumi_mocks("prod")
+    build(harness)
+    for role in ("rest", "chat-worker"):
+        sids = {s["Sid"] for s in statements_of(harness, role)}
+        assert not sids & {"CallRagService", "SignWorkspaceUploads", "UploadsKeyThroughS3"}
+        assert "RAG_FUNCTION" not in env_of(harness, role)
