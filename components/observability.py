@@ -63,6 +63,8 @@ class ObservabilityArgs:
     customer_managed_keys: bool
     retain: bool
     thresholds: AlarmThresholds = field(default_factory=AlarmThresholds)
+    # Queues whose every message is a failure someone should look at (the ingestion DLQ), by role.
+    dead_letter_queue_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for label, keys in (("function_names", self.function_names),
@@ -269,6 +271,11 @@ class Observability(pulumi.ComponentResource):
                             f"Lambda function {role}: {metric_name.lower()}.", namespace="AWS/Lambda",
                             metric_name=metric_name, dimensions={"FunctionName": function}, statistic="Sum",
                             threshold=threshold)
+        for role, queue in args.dead_letter_queue_names.items():
+            self._alarm(name, args, f"{role}-dead-letters".replace("_", "-"),
+                        f"Messages reached the dead-letter queue {role}: they failed every retry.",
+                        namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
+                        dimensions={"QueueName": queue}, statistic="Maximum", threshold=1)
         self._alarm(name, args, "token-usage", "Model tokens used in the last hour exceed the budget.",
                     namespace=METRIC_NAMESPACE, metric_name=self.token_metric_name, statistic="Sum",
                     period=3600, threshold=t.tokens_per_hour)

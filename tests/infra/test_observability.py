@@ -137,6 +137,16 @@ def test_alarms_cover_5xx_latency_errors_throttles_websocket_and_tokens(pulumi_m
     assert (tokens["statistic"], tokens["period"], tokens["threshold"]) == ("Sum", 3600, 250_000)
 
 
+def test_a_dead_letter_queue_alarms_on_its_first_message(pulumi_mocks) -> None:
+    harness = pulumi_mocks("prod")
+    build(harness, make_args(dead_letter_queue_names={"ingest": "chatbot-prod-ingest-dlq"}))
+    dlq = alarms(harness)["ingest-dead-letters"]
+    assert (dlq["namespace"], dlq["metricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert dlq["dimensions"] == {"QueueName": "chatbot-prod-ingest-dlq"}
+    assert (dlq["statistic"], dlq["threshold"], dlq["comparisonOperator"]) == (
+        "Maximum", 1, "GreaterThanOrEqualToThreshold")
+
+
 def test_token_metric_filter_reads_the_tokens_field_of_json_logs(pulumi_mocks) -> None:
     harness = pulumi_mocks("prod")
     build(harness, make_args())
