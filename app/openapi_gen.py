@@ -23,11 +23,12 @@ from chatbot_app.core.routes import ROUTES, Route  # noqa: E402
 _ERRORS = {
     "400": "Bad JSON, unknown field or invalid value",
     "401": "Missing, invalid or expired token",
-    "403": "Caller is not allowed (for example not in the admin group)",
-    "404": "Not found, or not the caller's",
+    "403": "Caller is not allowed (for example not in the admin or workspace_manager group)",
+    "404": "Not found, or not the caller's (workspaces: also when retrieval is not enabled on this stack)",
     "409": "Concurrent change",
-    "413": "Body or message too large",
+    "413": "Body, message or file too large",
     "429": "Daily message or token quota used up",
+    "502": "The retrieval service failed; nothing was changed that the caller can see",
     "503": "The answer could not be queued; nothing was stored or counted",
 }
 

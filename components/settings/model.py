@@ -19,6 +19,7 @@ from components.settings.fields import (
     NetworkFields,
     OperationsFields,
     PrivateWebsiteFields,
+    RagFields,
     RegionFields,
     StackFields,
 )
@@ -50,6 +51,7 @@ __all__ = [
 # Pydantic orders inherited fields by reversed MRO, so the contexts are listed last to first: the doc
 # order is fields.CONTEXTS (the settings existing before a context was added keep their places).
 class StackSettings(
+    RagFields,
     PrivateWebsiteFields,
     OperationsFields,
     ChatFields,
@@ -147,4 +149,6 @@ def _config_default(value: Any) -> Any:
         return ""
     if isinstance(value, tuple):
         return list(value)
+    if isinstance(value, float):
+        return f"{value:g}"  # a number Pulumi config declares as a string (it has no number type)
     return value

@@ -16,7 +16,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs
 from pulumi.runtime.settings import set_root_resource
 
 from components.settings import StackSettings, settings_from_config
-from tools.preview._synth import deploy_outputs
+from tools.preview._synth import deploy_outputs, invoke_result
 
 ACCOUNT_ID = "111122223333"
 MOCK_REGION = "us-east-1"
@@ -129,9 +129,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         self.calls.append((args.token, dict(args.args)))
-        if args.token not in INVOKE_RESULTS:
+        if args.token in INVOKE_RESULTS:
+            return dict(INVOKE_RESULTS[args.token]), []
+        # Data sources the provider computes locally or predictably (policy documents, prefix lists).
+        computed = invoke_result(args.token, dict(args.args), MOCK_REGION)
+        if not computed:
             raise UnmockedInvokeError(f"the test mocks do not answer invoke {args.token}")
-        return dict(INVOKE_RESULTS[args.token]), []
+        return computed, []
 
     def register_transform(self, transform: Any) -> None:
         self.transforms.append(transform)

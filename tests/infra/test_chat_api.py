@@ -119,13 +119,17 @@ def test_every_route_of_the_openapi_document_has_a_cognito_method(pulumi_mocks) 
 def test_path_parameters_are_required_and_bodies_have_models(pulumi_mocks) -> None:
     harness = pulumi_mocks("prod")
     build(harness)
-    rename = next(m for m in harness.of_type(METHOD) if m.inputs.get("operationName") == "renameSession")
-    assert rename.inputs["requestParameters"] == {"method.request.path.sessionId": True}
-    assert rename.inputs["requestModels"] == {"application/json": "RenameSessionRequest"}
+    update = next(m for m in harness.of_type(METHOD) if m.inputs.get("operationName") == "updateSession")
+    assert update.inputs["requestParameters"] == {"method.request.path.sessionId": True}
+    assert update.inputs["requestModels"] == {"application/json": "UpdateSessionRequest"}
     models = {m.inputs["name"]: json.loads(m.inputs["schema"])
               for m in harness.of_type("aws:apigateway/model:Model")}
-    schema = models["RenameSessionRequest"]
-    assert schema["additionalProperties"] is False and schema["required"] == ["title"]
+    schema = models["UpdateSessionRequest"]
+    assert schema["additionalProperties"] is False and schema["minProperties"] == 1
+    assert "required" not in schema
+    upload = models["UploadRequest"]  # API Gateway refuses a body outside the upload contract
+    assert upload["additionalProperties"] is False
+    assert set(upload["required"]) == {"fileName", "contentType", "size"}
     assert schema["$schema"] == "http://json-schema.org/draft-04/schema#"
     for integration in harness.of_type("aws:apigateway/integration:Integration"):
         kind = integration.inputs["type"]

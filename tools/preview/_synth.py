@@ -108,6 +108,9 @@ def _value(kind: str, prop: str, token: str, name: str, region: str, resource_id
     return {"bool": False, "int": 0, "float": 0.0, "list": [], "map": {}}.get(kind)
 
 
+_RDS_CLUSTER = "aws:rds/cluster:Cluster"
+
+
 def deploy_outputs(token: str, name: str, inputs: dict[str, Any], region: str) -> tuple[str, dict[str, Any]]:
     resource_id = _fake_id(token, name)
     outputs = dict(inputs)
@@ -116,6 +119,13 @@ def deploy_outputs(token: str, name: str, inputs: dict[str, Any], region: str) -
             value = _value(kind, prop, token, name, region, resource_id)
             if value is not None:
                 outputs[prop] = value
+    managed_secret = inputs.get("manageMasterUserPassword") and not outputs.get("masterUserSecrets")
+    if token == _RDS_CLUSTER and managed_secret:
+        # RDS creates the master secret itself; policies and grants read its ARN from this output.
+        secret = f"arn:aws:secretsmanager:{region}:{ACCOUNT_ID}:secret:rds!cluster-{resource_id}-AbCdEf"
+        outputs["masterUserSecrets"] = [{
+            "secretArn": secret, "secretStatus": "active",
+            "kmsKeyId": inputs.get("masterUserSecretKmsKeyId") or ""}]
     return resource_id, outputs
 
 
@@ -191,6 +201,12 @@ _INVOKES["aws:iam/getPolicyDocument:getPolicyDocument"] = _policy_document
 _INVOKES["aws:ec2/getVpc:getVpc"] = lambda args, region: {
     "id": args.get("id") or "vpc-00000000", "cidrBlock": "10.0.0.0/16", "cidrBlockAssociations": [],
     "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:vpc/{args.get('id') or 'vpc-00000000'}"}
+
+# AWS-managed prefix lists (com.amazonaws.<region>.s3 / dynamodb): a stable placeholder id per name.
+_INVOKES["aws:ec2/getManagedPrefixList:getManagedPrefixList"] = lambda args, region: {
+    "id": "pl-" + hashlib.sha256(str(args.get("name") or args.get("id")).encode()).hexdigest()[:8],
+    "name": args.get("name") or "", "addressFamily": "IPv4", "maxEntries": 0, "entries": [],
+    "arn": f"arn:aws:ec2:{region}:aws:prefix-list/offline", "ownerId": "AWS", "version": 1, "tags": {}}
 
 
 def invoke_result(token: str, args: dict[str, Any], region: str) -> dict[str, Any]:

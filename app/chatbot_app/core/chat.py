@@ -5,6 +5,10 @@ the worker function (asynchronous invoke). `run` runs in the worker: stream the 
 connections (ConverseStream; Converse and one delta frame for a model that does not stream), then store the
 question, the answer and the token usage in one transaction. Whatever fails
 after the reservation gives the reserved message back, so nothing is stored or counted half-way.
+
+A session bound to a workspace is answered from its documents: the worker searches the workspace with the
+question, pushes a `sources` frame before the first token, gives the model the passages as a numbered context
+block (core/workspaces.py has that prompt text) and stores the sources with the answer.
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from . import aws, bedrock, sessions, settings_store, usage
+from . import aws, bedrock, sessions, settings_store, usage, workspaces
 from .auth import Principal
 from .clock import iso, now_ms
 from .config import Config
 from .errors import ApiError, PayloadTooLarge, ServiceUnavailable, UpstreamError
-from .models import ChatJob, Message, MessageAccepted, SendMessageRequest, Usage
+from .models import ChatJob, Message, MessageAccepted, SendMessageRequest, Session, Usage
 from .streaming import Push
 
 log = logging.getLogger(__name__)
@@ -129,7 +133,7 @@ def _answer_and_store(config: Config, job: ChatJob, push: Push) -> tuple[Message
 
     _check_length(config, job.text)  # the REST function checked already; the job is input too
     bedrock.check_allowed(config, job.modelId)  # and ALLOWED_MODELS, before any model call
-    sessions.get(config.sessions_table, job.userSub, job.sessionId)  # deleted meanwhile: no model call
+    session = sessions.get(config.sessions_table, job.userSub, job.sessionId)  # deleted: no model call
     settings = settings_store.read(config)
     history = sessions.messages(
         config.sessions_table, job.userSub, job.sessionId, limit=settings.historyLength * 2
@@ -141,9 +145,13 @@ def _answer_and_store(config: Config, job: ChatJob, push: Push) -> tuple[Message
         createdAt=iso(job.requestedAt),
     )
     push.send({"type": "start", "questionId": question.messageId, "modelId": job.modelId})
+    retrieval = _retrieve(config, session, job, push)
     request = bedrock.converse_request(
         config, settings, job.modelId, history, job.text, streaming=job.streaming
     )
+    if retrieval is not None:
+        # After the administrator's system prompt, as a block of its own (Converse takes several).
+        request["system"] = [*request.get("system", []), {"text": retrieval.context}]
     result = _stream(config, push, request) if job.streaming else _converse(config, push, request)
     answer = Message(
         messageId=job.messageId,
@@ -152,6 +160,7 @@ def _answer_and_store(config: Config, job: ChatJob, push: Push) -> tuple[Message
         createdAt=iso(now_ms()),
         modelId=job.modelId,
         usage=result.usage,
+        sources=retrieval.sources if retrieval is not None else None,
     )
     writes = sessions.exchange_writes(config.sessions_table, job.userSub, job.sessionId, question, answer)
     tokens = result.usage.totalTokens
@@ -165,6 +174,16 @@ def _answer_and_store(config: Config, job: ChatJob, push: Push) -> tuple[Message
             ) from exc
         raise
     return answer, result.stop_reason
+
+
+def _retrieve(config: Config, session: Session, job: ChatJob, push: Push) -> workspaces.Retrieval | None:
+    """Search the bound workspace (None for an unbound session) and push the sources before any token.
+    A failed search raises (an error frame, no model call, nothing stored, the quota given back)."""
+    if not session.workspaceId:
+        return None
+    retrieval = workspaces.retrieve(config, session.workspaceId, job.text)
+    push.send({"type": "sources", "sources": [s.model_dump(mode="json") for s in retrieval.sources]})
+    return retrieval
 
 
 def _stream(config: Config, push: Push, request: dict[str, Any]) -> bedrock.StreamResult:

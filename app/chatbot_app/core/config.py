@@ -13,6 +13,8 @@ DEFAULT_MAX_MESSAGE_CHARS = 8000
 FALLBACK_MODEL_ID = "amazon.nova-micro-v1:0"
 # A Bedrock model id or inference-profile id; models.py validates request fields with the same pattern.
 MODEL_ID_PATTERN = r"^[A-Za-z0-9._:/-]{1,256}$"
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the document parsers' own limit (rag/parsers ParseLimits)
+MAX_RAG_TOP_K = 20  # the rag service's bound on `k`
 
 
 class ConfigError(RuntimeError):
@@ -44,6 +46,20 @@ class Config:
     chat_worker_function: str = ""
     # Empty: every text model the account lists may be used.
     allowed_models: tuple[str, ...] = ()
+    # Retrieval (issue 5). Without RAG_FUNCTION the stack has no retrieval: workspace routes answer 404.
+    rag_function: str = ""
+    rag_top_k: int = 5
+    workspace_manager_group: str = "workspace_manager"
+    # REST function only: where uploads go and what they may be.
+    uploads_bucket: str = ""
+    uploads_kms_key_arn: str | None = None
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    # Empty: every format the parsers support.
+    upload_formats: tuple[str, ...] = ()
+
+    @property
+    def rag_enabled(self) -> bool:
+        return bool(self.rag_function)
 
     @property
     def guardrail_enabled(self) -> bool:
@@ -89,6 +105,22 @@ def _allowed_models(env: dict[str, str], default_model: str) -> tuple[str, ...]:
     return allowed
 
 
+def _upload_formats(env: dict[str, str]) -> tuple[str, ...]:
+    entries = [e.strip().lower() for e in env.get("UPLOAD_FORMATS", "").split(",")]
+    formats = tuple(dict.fromkeys(e for e in entries if e))
+    if not formats:
+        return ()
+    from ..rag.parsers import CONTENT_TYPES  # deferred: only functions that configure uploads pay for it
+
+    unknown = [f for f in formats if f not in CONTENT_TYPES]
+    if unknown:
+        raise ConfigError(
+            f"UPLOAD_FORMATS: unknown format(s) {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(CONTENT_TYPES))}"
+        )
+    return formats
+
+
 def from_env(env: dict[str, str]) -> Config:
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
     pool = _required(env, "USER_POOL_ID")
@@ -123,7 +155,21 @@ def from_env(env: dict[str, str]) -> Config:
         default_model_id=default_model,
         chat_worker_function=env.get("CHAT_WORKER_FUNCTION", "").strip(),
         allowed_models=_allowed_models(env, default_model),
+        rag_function=env.get("RAG_FUNCTION", "").strip(),
+        rag_top_k=_top_k(env),
+        workspace_manager_group=env.get("WORKSPACE_MANAGER_GROUP", "").strip() or "workspace_manager",
+        uploads_bucket=env.get("UPLOADS_BUCKET", "").strip(),
+        uploads_kms_key_arn=env.get("UPLOADS_KMS_KEY_ARN", "").strip() or None,
+        max_upload_bytes=_positive_int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
+        upload_formats=_upload_formats(env),
     )
+
+
+def _top_k(env: dict[str, str]) -> int:
+    value = _positive_int(env, "RAG_TOP_K", 5)
+    if value > MAX_RAG_TOP_K:
+        raise ConfigError(f"environment variable RAG_TOP_K must be <= {MAX_RAG_TOP_K}, got {value}")
+    return value
 
 
 @functools.cache

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .config import MODEL_ID_PATTERN
 
@@ -12,7 +12,14 @@ SESSION_ID = r"^[0-9a-f]{32}$"
 MESSAGE_ID = r"^[0-9]{13}-[0-9a-f]{8}-[ua]$"
 ANSWER_ID = r"^[0-9]{13}-[0-9a-f]{8}-a$"
 MODEL_ID = MODEL_ID_PATTERN
-PARAM_PATTERNS_DOC = {"sessionId": SESSION_ID, "messageId": MESSAGE_ID}
+UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+PARAM_PATTERNS_DOC = {
+    "sessionId": SESSION_ID,
+    "messageId": MESSAGE_ID,
+    "workspaceId": UUID,
+    "documentId": UUID,
+}
+SNIPPET_CHARS = 300
 
 
 class Request(BaseModel):
@@ -25,10 +32,24 @@ class Response(BaseModel):
 
 class CreateSessionRequest(Request):
     title: str = Field(default="New chat", min_length=1, max_length=200)
+    workspaceId: str | None = Field(
+        default=None, pattern=UUID, description="Bind the session to a workspace: answers cite its documents."
+    )
 
 
-class RenameSessionRequest(Request):
-    title: str = Field(min_length=1, max_length=200)
+class UpdateSessionRequest(Request):
+    """Rename and/or (re)bind. `workspaceId: null` unbinds the session; a field left out stays as it is."""
+
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    workspaceId: str | None = Field(default=None, pattern=UUID)
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> UpdateSessionRequest:
+        if self.title is None and "workspaceId" not in self.model_fields_set:
+            raise ValueError("nothing to change: send title and/or workspaceId")
+        return self
 
 
 class FeedbackRequest(Request):
@@ -90,6 +111,19 @@ class Feedback(Response):
     updatedAt: str
 
 
+class Source(Response):
+    """A passage an answer was given with; the answer cites it as [n]."""
+
+    n: int = Field(ge=1)
+    documentId: str
+    fileName: str
+    location: dict[str, Any] = Field(
+        default_factory=dict, description="Where in the document: page, slide, sheet, headingPath."
+    )
+    score: float
+    snippet: str = Field(max_length=SNIPPET_CHARS)
+
+
 class Message(Response):
     messageId: str
     role: Literal["user", "assistant"]
@@ -98,6 +132,10 @@ class Message(Response):
     modelId: str | None = None
     usage: Usage | None = None
     feedback: Feedback | None = None
+    sources: list[Source] | None = Field(
+        default=None,
+        description="Answers in a session bound to a workspace: the passages searched, in citation order.",
+    )
 
 
 class Session(Response):
@@ -107,6 +145,7 @@ class Session(Response):
     updatedAt: str
     messageCount: int = 0
     totalTokens: int = 0
+    workspaceId: str | None = None
 
 
 class SessionList(Response):
@@ -155,6 +194,74 @@ class UsageReport(Response):
     resetsAt: str
     messages: Allowance
     tokens: Allowance
+
+
+class CreateWorkspaceRequest(Request):
+    """Chunk sizes are estimated tokens. `embeddingModel` must be one the stack enables (EMBEDDING_MODELS)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    embeddingModel: str = Field(pattern=MODEL_ID)
+    chunkSize: int = Field(default=300, ge=16, le=8000)
+    chunkOverlap: int = Field(default=50, ge=0, le=4000)
+    hybridSearch: bool = False
+
+    @model_validator(mode="after")
+    def _overlap_fits(self) -> CreateWorkspaceRequest:
+        if self.chunkOverlap > self.chunkSize // 2:
+            raise ValueError(f"chunkOverlap must be at most chunkSize/2 ({self.chunkSize // 2})")
+        return self
+
+
+class Workspace(Response):
+    id: str
+    name: str
+    embeddingModel: str
+    dimension: int
+    chunkSize: int
+    chunkOverlap: int
+    hybridSearch: bool
+
+
+class WorkspaceList(Response):
+    workspaces: list[Workspace]
+
+
+class Document(Response):
+    id: str
+    fileName: str
+    version: str = Field(
+        pattern=r"^[0-9]{1,20}$",
+        description="Upload time in nanoseconds, as a string (JavaScript numbers cannot hold it exactly).",
+    )
+    status: Literal["queued", "processing", "ready", "failed"]
+    reason: str | None = None
+    chunkCount: int = 0
+    updatedAt: str | None = None
+
+
+class DocumentList(Response):
+    documents: list[Document]
+
+
+class UploadRequest(Request):
+    """`size` is the file's size in bytes; the presigned policy enforces the stack's limit again."""
+
+    fileName: str = Field(min_length=1, max_length=200)
+    contentType: str = Field(min_length=1, max_length=200)
+    size: int = Field(ge=1)
+
+
+class PresignedPost(Response):
+    """POST `fields` and then the file (as the last form field, `file`) to `url` before `expiresAt`."""
+
+    url: str
+    fields: dict[str, str]
+    expiresAt: str
+
+
+class UploadTicket(Response):
+    upload: PresignedPost
+    document: Document
 
 
 class ErrorDetail(Response):

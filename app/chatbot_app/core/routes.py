@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import bedrock, chat, sessions, settings_store, usage
+from . import bedrock, chat, sessions, settings_store, usage, workspaces
 from .auth import Principal
 from .clock import now_ms
 from .config import Config
@@ -17,18 +17,24 @@ from .errors import MethodNotAllowed, NotFound
 from .models import (
     PARAM_PATTERNS_DOC,
     CreateSessionRequest,
+    CreateWorkspaceRequest,
+    DocumentList,
     FeedbackRequest,
     InferenceSettings,
     Message,
     MessageAccepted,
     ModelList,
-    RenameSessionRequest,
     SendMessageRequest,
     Session,
     SessionDetail,
     SessionList,
     SettingsUpdateRequest,
+    UpdateSessionRequest,
+    UploadRequest,
+    UploadTicket,
     UsageReport,
+    Workspace,
+    WorkspaceList,
 )
 
 PARAM_PATTERNS = PARAM_PATTERNS_DOC
@@ -65,7 +71,10 @@ def _list(call: Call) -> SessionList:
 
 
 def _create(call: Call) -> Session:
-    return sessions.create(call.config.sessions_table, call.principal.sub, call.body.title)
+    workspace_id = call.body.workspaceId
+    if workspace_id:
+        workspaces.get_workspace(call.config, workspace_id)  # 404 for an unknown one
+    return sessions.create(call.config.sessions_table, call.principal.sub, call.body.title, workspace_id)
 
 
 def _get(call: Call) -> SessionDetail:
@@ -73,9 +82,18 @@ def _get(call: Call) -> SessionDetail:
     return SessionDetail(session=sessions.get(table, sub, sid), messages=sessions.messages(table, sub, sid))
 
 
-def _rename(call: Call) -> Session:
-    return sessions.rename(
-        call.config.sessions_table, call.principal.sub, call.params["sessionId"], call.body.title
+def _update(call: Call) -> Session:
+    body: UpdateSessionRequest = call.body
+    rebind = "workspaceId" in body.model_fields_set
+    if rebind and body.workspaceId:
+        workspaces.get_workspace(call.config, body.workspaceId)  # 404 for an unknown one
+    return sessions.update(
+        call.config.sessions_table,
+        call.principal.sub,
+        call.params["sessionId"],
+        title=body.title,
+        rebind=rebind,
+        workspace_id=body.workspaceId,
     )
 
 
@@ -125,10 +143,21 @@ def _update_settings(call: Call) -> InferenceSettings:
     return settings_store.update(call.config, who, call.principal.groups, call.body, models)
 
 
+_RAG = (404, 502)  # 404 also when the stack has no retrieval; 502 when the rag service fails
+_MANAGED = (403, *_RAG)  # WORKSPACE_MANAGER_GROUP or ADMIN_GROUP only
+
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/sessions", "listSessions", "List the caller's sessions", _list, response=SessionList),
     Route(
-        "POST", "/sessions", "createSession", "Create a session", _create, CreateSessionRequest, Session, 201
+        "POST",
+        "/sessions",
+        "createSession",
+        "Create a session, optionally bound to a workspace",
+        _create,
+        CreateSessionRequest,
+        Session,
+        201,
+        (502,),
     ),
     Route(
         "GET",
@@ -141,11 +170,12 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "PATCH",
         "/sessions/{sessionId}",
-        "renameSession",
-        "Rename a session",
-        _rename,
-        RenameSessionRequest,
+        "updateSession",
+        "Rename a session, bind it to a workspace or unbind it (workspaceId null)",
+        _update,
+        UpdateSessionRequest,
         Session,
+        errors=(502,),
     ),
     Route(
         "DELETE",
@@ -202,6 +232,77 @@ ROUTES: tuple[Route, ...] = (
         _update_settings,
         SettingsUpdateRequest,
         InferenceSettings,
+    ),
+    Route(
+        "GET",
+        "/workspaces",
+        "listWorkspaces",
+        "Workspaces a session can be bound to (any signed-in user)",
+        lambda call: workspaces.list_workspaces(call.config),
+        response=WorkspaceList,
+        errors=_RAG,
+    ),
+    Route(
+        "POST",
+        "/workspaces",
+        "createWorkspace",
+        "Create a workspace (workspace managers and admins)",
+        lambda call: workspaces.create_workspace(call.config, call.principal, call.body),
+        CreateWorkspaceRequest,
+        Workspace,
+        201,
+        _MANAGED,
+    ),
+    Route(
+        "GET",
+        "/workspaces/{workspaceId}",
+        "getWorkspace",
+        "A workspace (any signed-in user)",
+        lambda call: workspaces.get_workspace(call.config, call.params["workspaceId"]),
+        response=Workspace,
+        errors=_RAG,
+    ),
+    Route(
+        "DELETE",
+        "/workspaces/{workspaceId}",
+        "deleteWorkspace",
+        "Delete a workspace with its documents and uploads (workspace managers and admins)",
+        lambda call: workspaces.delete_workspace(call.config, call.principal, call.params["workspaceId"]),
+        status=204,
+        errors=_MANAGED,
+    ),
+    Route(
+        "GET",
+        "/workspaces/{workspaceId}/documents",
+        "listDocuments",
+        "A workspace's documents with their ingestion status (workspace managers and admins)",
+        lambda call: workspaces.list_documents(call.config, call.principal, call.params["workspaceId"]),
+        response=DocumentList,
+        errors=_MANAGED,
+    ),
+    Route(
+        "POST",
+        "/workspaces/{workspaceId}/documents",
+        "createUpload",
+        "Register a document and get a presigned POST for its file (workspace managers and admins)",
+        lambda call: workspaces.new_upload(
+            call.config, call.principal, call.params["workspaceId"], call.body
+        ),
+        UploadRequest,
+        UploadTicket,
+        201,
+        _MANAGED,
+    ),
+    Route(
+        "DELETE",
+        "/workspaces/{workspaceId}/documents/{documentId}",
+        "deleteDocument",
+        "Delete a document, its chunks and its uploads (workspace managers and admins)",
+        lambda call: workspaces.delete_document(
+            call.config, call.principal, call.params["workspaceId"], call.params["documentId"]
+        ),
+        status=204,
+        errors=_MANAGED,
     ),
 )
 

@@ -10,7 +10,7 @@ from typing import Any
 from . import aws
 from .clock import iso, now_ms
 from .errors import NotFound
-from .models import Feedback, Message, Session, Usage
+from .models import Feedback, Message, Session, Source, Usage
 
 
 def session_key(sub: str, session_id: str) -> dict[str, Any]:
@@ -49,6 +49,7 @@ def _session(item: dict[str, Any]) -> Session:
         updatedAt=data["updatedAt"],
         messageCount=data.get("messageCount", 0),
         totalTokens=data.get("totalTokens", 0),
+        workspaceId=data.get("workspaceId"),
     )
 
 
@@ -62,14 +63,23 @@ def _message(item: dict[str, Any]) -> Message:
         modelId=data.get("modelId"),
         usage=Usage(**data["usage"]) if data.get("usage") else None,
         feedback=Feedback(**data["feedback"]) if data.get("feedback") else None,
+        sources=[Source(**s) for s in data["sources"]] if "sources" in data else None,
     )
 
 
-def create(table: str, sub: str, title: str) -> Session:
+def create(table: str, sub: str, title: str, workspace_id: str | None = None) -> Session:
+    """`workspace_id`, if any, was checked by the caller (the rag service knows the workspaces)."""
     stamp = iso(now_ms())
     session_id = uuid.uuid4().hex
     item = aws.to_item(
-        {"title": title, "createdAt": stamp, "updatedAt": stamp, "messageCount": 0, "totalTokens": 0}
+        {
+            "title": title,
+            "createdAt": stamp,
+            "updatedAt": stamp,
+            "messageCount": 0,
+            "totalTokens": 0,
+            "workspaceId": workspace_id,
+        }
     )
     item.update(session_key(sub, session_id))
     aws.ddb().put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(pk)")
@@ -114,16 +124,33 @@ def messages(table: str, sub: str, session_id: str, limit: int | None = None) ->
     return [_message(i) for page in pages for i in page.get("Items", [])]
 
 
-def rename(table: str, sub: str, session_id: str, title: str) -> Session:
+def update(
+    table: str,
+    sub: str,
+    session_id: str,
+    *,
+    title: str | None = None,
+    rebind: bool = False,
+    workspace_id: str | None = None,
+) -> Session:
+    """Rename, and/or with `rebind` bind to `workspace_id` (checked by the caller) or unbind (None)."""
     from botocore.exceptions import ClientError
 
+    sets, values = ["updatedAt = :u"], {":u": {"S": iso(now_ms())}}
+    if title is not None:
+        sets.append("title = :t")
+        values[":t"] = {"S": title}
+    if rebind and workspace_id:
+        sets.append("workspaceId = :w")
+        values[":w"] = {"S": workspace_id}
+    expression = "SET " + ", ".join(sets) + (" REMOVE workspaceId" if rebind and not workspace_id else "")
     try:
         result = aws.ddb().update_item(
             TableName=table,
             Key=session_key(sub, session_id),
-            UpdateExpression="SET title = :t, updatedAt = :u",
+            UpdateExpression=expression,
             ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":t": {"S": title}, ":u": {"S": iso(now_ms())}},
+            ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
         )
     except ClientError as exc:

@@ -1,6 +1,7 @@
 """Chat worker, invoked asynchronously by the REST function with a ChatJob: streams the model's answer to
 every live WebSocket connection of the user (in one piece for a model that cannot stream), then stores the
-exchange.
+exchange. A session bound to a workspace is answered from the passages the rag service finds (RAG_FUNCTION,
+RAG_TOP_K), announced in a `sources` frame before the first token and stored with the answer.
 
 It never raises: a failure is reported to the browser as an error frame and the quota is given back, and an
 exception would only make Lambda retry the invocation (a second, billed model call).

@@ -5,6 +5,7 @@ from components.settings.fields.edge import EdgeFields, PrivateWebsiteFields
 from components.settings.fields.identity import IdentityFields
 from components.settings.fields.network import NetworkFields
 from components.settings.fields.operations import OperationsFields
+from components.settings.fields.rag import RagFields
 from components.settings.fields.stack import RegionFields, StackFields
 
 CONTEXTS = (
@@ -16,6 +17,7 @@ CONTEXTS = (
     ChatFields,
     OperationsFields,
     PrivateWebsiteFields,
+    RagFields,
 )
 
 __all__ = [
@@ -26,6 +28,7 @@ __all__ = [
     "NetworkFields",
     "OperationsFields",
     "PrivateWebsiteFields",
+    "RagFields",
     "RegionFields",
     "StackFields",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.settings.rules import chat, edge, identity, network, operations
+from components.settings.rules import chat, edge, identity, network, operations, rag
 from components.settings.rules.base import Rule, RuleViolation
 from components.settings.rules.edge import STRONG_TLS_VERSIONS
 
@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
 __all__ = ["RULES", "STRONG_TLS_VERSIONS", "Rule", "RuleViolation", "cross_field_violations"]
 
-RULES: tuple[Rule, ...] = edge.RULES + network.RULES + identity.RULES + chat.RULES + operations.RULES
+RULES: tuple[Rule, ...] = (
+    edge.RULES + network.RULES + identity.RULES + chat.RULES + operations.RULES + rag.RULES
+)
 
 
 def cross_field_violations(

@@ -1,0 +1,425 @@
+"""Document ingestion: an uploaded object (S3 event via SQS) becomes embedded chunks in pgvector.
+
+One document is worked on in steps, each committed on its own: parse (a PDF page range at a time, other
+formats whole), embed a batch of staged chunks, and finally swap the staged chunks in and mark the document
+ready in one transaction. Before each step after the first the Lambda's remaining time is checked; when it
+runs low the processor sends a continuation message to its own queue and returns, so no document runs into
+the function timeout, and a redelivered or duplicate message resumes from the staged state.
+
+A failure that retrying cannot fix (corrupt, encrypted, unsupported, too large, no text, invalid settings,
+an embedding request Bedrock rejects) is recorded on the document and the message is consumed. Anything
+else (throttling, database or AWS connectivity) is reported back for redelivery; on the last allowed
+receive the document is also marked failed before the message goes to the dead-letter queue.
+
+Logs carry ids, sizes, counts and timings, never document text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import psycopg
+
+from .chunking import Chunk, ChunkingConfig, chunk_sections
+from .embeddings import MODELS, BedrockEmbedder, EmbeddingError, EmbeddingThrottled
+from .parsers import CONTENT_TYPES, DocumentTooLarge, ParseError, ParseLimits, parse, pdf_page_count
+from .store import IngestionProgress, StagedChunk, VectorStore, WorkspaceSpec
+from .uploads import UploadRejected, UploadTarget, parse_key
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["ready", "continued", "failed", "ignored", "retry"]
+
+
+class Embedder(Protocol):
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+
+EmbedderFactory = Callable[[str, int], Embedder]
+
+
+class IngestConfigError(RuntimeError):
+    pass
+
+
+class DocumentFailed(Exception):
+    """The document cannot be ingested; `reason` is stored on it (user-facing, no document text)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    bucket: str
+    queue_url: str
+    max_upload_bytes: int
+    upload_formats: frozenset[str] = frozenset(CONTENT_TYPES)
+    embedding_models: frozenset[str] = frozenset(MODELS)
+    margin_ms: int = 60_000  # left for the step in progress when the next one is not started
+    pages_per_step: int = 20  # PDF pages parsed per step
+    embed_batch: int = 96  # staged chunks embedded per step (one Cohere request, or parallel Titan ones)
+    max_receives: int | None = None  # the queue's maxReceiveCount, to fail the document on the last one
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> IngestConfig:
+        missing = [k for k in ("UPLOADS_BUCKET", "INGEST_QUEUE_URL", "MAX_UPLOAD_BYTES") if not env.get(k)]
+        if missing:
+            raise IngestConfigError(f"the document processor is not configured: set {', '.join(missing)}")
+        formats = _names(env.get("UPLOAD_FORMATS", ""), CONTENT_TYPES, "UPLOAD_FORMATS")
+        models = _names(env.get("EMBEDDING_MODELS", ""), MODELS, "EMBEDDING_MODELS")
+        return cls(
+            bucket=env["UPLOADS_BUCKET"], queue_url=env["INGEST_QUEUE_URL"],
+            max_upload_bytes=_positive(env, "MAX_UPLOAD_BYTES"),
+            upload_formats=formats or frozenset(CONTENT_TYPES), embedding_models=models or frozenset(MODELS),
+            margin_ms=_positive(env, "INGEST_TIME_MARGIN_MS", 60_000),
+            max_receives=_positive(env, "INGEST_MAX_RECEIVES", 0) or None,
+        )
+
+
+@dataclass(frozen=True)
+class ObjectJob:
+    """An S3 ObjectCreated record: an upload to ingest."""
+
+    bucket: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ContinuationJob:
+    """The rest of an ingestion that an earlier invocation ran out of time for (sent by this processor)."""
+
+    workspace_id: uuid.UUID
+    document_id: uuid.UUID
+    version: int
+    bucket: str
+    key: str
+
+    @property
+    def ids(self) -> tuple[uuid.UUID, uuid.UUID, int]:
+        return self.workspace_id, self.document_id, self.version
+
+    def body(self) -> str:
+        return json.dumps({"continuation": {
+            "workspaceId": str(self.workspace_id), "documentId": str(self.document_id),
+            "version": self.version, "bucket": self.bucket, "key": self.key}})
+
+    @classmethod
+    def from_message(cls, data: Mapping[str, Any]) -> ContinuationJob:
+        """The job in a continuation message's "continuation" object; ValueError when malformed."""
+        try:
+            version = data["version"]
+            if not isinstance(version, int) or isinstance(version, bool) or version < 0:
+                raise ValueError("version must be a non-negative integer")
+            bucket, key = data["bucket"], data["key"]
+            if not isinstance(bucket, str) or not isinstance(key, str):
+                raise ValueError("bucket and key must be strings")
+            return cls(uuid.UUID(str(data["workspaceId"])), uuid.UUID(str(data["documentId"])), version,
+                       bucket, key)
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"malformed continuation message: {type(exc).__name__} {exc}") from exc
+
+
+def bedrock_embedders(region: str | None, concurrency: int = 8) -> EmbedderFactory:
+    """Bedrock embedders for the workspace's model; Titan requests run `concurrency` at a time."""
+    return lambda model_id, dimension: BedrockEmbedder(model_id, dimension, region=region,
+                                                       concurrency=concurrency)
+
+
+@dataclass
+class _Work:
+    target: UploadTarget
+    workspace: WorkspaceSpec
+    owner: uuid.UUID
+    progress: IngestionProgress
+    data: bytes | None = None
+    started: float = field(default_factory=time.monotonic)
+
+
+class Processor:
+    def __init__(self, config: IngestConfig, *, store: VectorStore, s3: Any, sqs: Any,
+                 embedder_factory: EmbedderFactory, limits: ParseLimits | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.s3 = s3
+        self.sqs = sqs
+        self.limits = limits or ParseLimits(max_bytes=config.max_upload_bytes)
+        self._make_embedder = embedder_factory
+        self._embedders: dict[tuple[str, int], Embedder] = {}
+
+    def run(self, job: ObjectJob | ContinuationJob, remaining_ms: Callable[[], int],
+            receives: int = 1) -> Outcome:
+        """Work on one upload until it is ready or failed, or until time runs low (then it continues in a
+        message to the queue). "retry" means: report the message as failed so SQS redelivers it."""
+        owner = uuid.uuid4()  # the same across the reconnect below, so it resumes its own lease
+        for attempt in (1, 2):
+            try:
+                return self._ingest(job, remaining_ms, receives, owner)
+            except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                self.store.close()  # e.g. a connection dropped while the function was idle
+                if attempt == 2:
+                    _log(logging.WARNING, "retry_later", error=type(exc).__name__)
+            except Exception as exc:
+                _log_error("retry_later", exc)
+                break
+        return "retry"
+
+    # One upload ---------------------------------------------------------------------------------------
+    def _ingest(self, job: ObjectJob | ContinuationJob, remaining_ms: Callable[[], int], receives: int,
+                owner: uuid.UUID) -> Outcome:
+        target = self._target(job)
+        if target is None:
+            return "ignored"
+        ids = _ids(target)
+        workspace = self.store.get_workspace(target.workspace_id)
+        if workspace is None:
+            _log(logging.WARNING, "ignored", why="workspace does not exist", **ids)
+            return "ignored"
+        size = self._head(job, target) if isinstance(job, ObjectJob) else None
+        if isinstance(job, ObjectJob) and size is None:
+            _log(logging.INFO, "ignored", why="object no longer exists", **ids)
+            return "ignored"
+        # The lease lasts as long as this invocation can; SQS redelivers a message only after its visibility
+        # timeout (at least the function timeout), so a redelivered message never finds a dead holder's lease.
+        lease = max(remaining_ms(), 1000) / 1000
+        claim = self.store.claim_ingestion(target.workspace_id, target.document_id, target.file_name,
+                                           target.version, owner, lease, create=isinstance(job, ObjectJob))
+        if claim.progress is None:
+            _log(logging.INFO, "ignored", why=claim.outcome, **ids)
+            return "ignored"
+        work = _Work(target, workspace, owner, claim.progress)
+        _log(logging.INFO, claim.outcome, bytes=size, invocation=claim.progress.invocations, **ids)
+        try:
+            if claim.outcome == "start":
+                self._admit(work, size)
+            return self._steps(work, remaining_ms)
+        except ParseError as exc:
+            return self._fail(work, exc.reason, type(exc).__name__)
+        except DocumentFailed as exc:
+            return self._fail(work, exc.reason, "DocumentFailed")
+        except EmbeddingError as exc:
+            if not isinstance(exc, EmbeddingThrottled):
+                return self._fail(work, f"embedding failed: {str(exc)[:300]}", type(exc).__name__)
+            self._give_up(work, receives, "embedding failed: Bedrock kept throttling the requests")
+            raise
+        except (psycopg.OperationalError, psycopg.InterfaceError):
+            raise  # the connection: run() reconnects and resumes under the same lease
+        except Exception as exc:
+            self._give_up(work, receives, f"ingestion failed ({type(exc).__name__})")
+            raise
+
+    def _target(self, job: ObjectJob | ContinuationJob) -> UploadTarget | None:
+        try:
+            target = parse_key(job.key)
+        except UploadRejected:
+            _log(logging.WARNING, "ignored", why="key outside the upload layout", keyLength=len(job.key))
+            return None
+        if job.bucket != self.config.bucket:
+            _log(logging.WARNING, "ignored", why="another bucket", **_ids(target))
+            return None
+        if isinstance(job, ContinuationJob) and job.ids != (target.workspace_id, target.document_id,
+                                                             target.version):
+            _log(logging.WARNING, "ignored", why="continuation does not match its key", **_ids(target))
+            return None
+        return target
+
+    def _head(self, job: ObjectJob, target: UploadTarget) -> int | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            head = self.s3.head_object(Bucket=job.bucket, Key=job.key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                return None
+            raise
+        return int(head["ContentLength"])
+
+    def _admit(self, work: _Work, size: int | None) -> None:
+        """Checks made once per version, before anything is downloaded."""
+        fmt = work.target.format
+        if fmt not in self.config.upload_formats:
+            allowed = ", ".join(sorted(self.config.upload_formats))
+            raise DocumentFailed(f"file type {fmt!r} is not allowed on this stack; allowed: {allowed}")
+        if size is not None and size > self.config.max_upload_bytes:
+            raise DocumentFailed(self._too_large(size))
+        self._embedder(work.workspace)
+        self._chunking(work.workspace)
+
+    def _steps(self, work: _Work, remaining_ms: Callable[[], int]) -> Outcome:
+        steps = 0
+        while True:
+            if steps and remaining_ms() < self.config.margin_ms:
+                return self._continue(work)
+            done = work.progress
+            if not done.parsed:
+                progress = self._parse_step(work)
+            elif done.pending:
+                progress = self._embed_step(work)
+            elif not done.staged:
+                raise DocumentFailed("no text could be extracted (scanned pages would need OCR)")
+            else:
+                return self._finish(work)
+            if progress is None:  # a newer upload took the document over, or it was deleted
+                _log(logging.INFO, "abandoned", **_ids(work.target))
+                return "ignored"
+            work.progress = progress
+            steps += 1
+
+    def _parse_step(self, work: _Work) -> IngestionProgress | None:
+        data = self._download(work)
+        done, name = work.progress, work.target.file_name
+        if work.target.format == "pdf":
+            total = done.total_pages if done.total_pages is not None else pdf_page_count(data, self.limits)
+            pages = range(done.next_page, min(done.next_page + self.config.pages_per_step, total))
+            document = parse(data, name, self.limits, pages=pages)
+            next_page, parsed = pages.stop, pages.stop >= total
+        else:
+            document = parse(data, name, self.limits)
+            total, next_page, parsed = None, 0, True
+        chars = done.chars + sum(len(section.text) for section in document.sections)
+        if chars > self.limits.max_chars:
+            raise DocumentTooLarge(f"extracted text exceeds {self.limits.max_chars} characters")
+        config = self._chunking(work.workspace)
+        chunks = [StagedChunk(c.index, c.text, c.metadata())
+                  for c in chunk_sections(document.sections, config, done.next_ordinal)]
+        return self.store.stage_chunks(work.target.workspace_id, work.target.document_id, work.target.version,
+                                       work.owner, chunks, parsed=parsed, next_page=next_page,
+                                       total_pages=total, chars=chars)
+
+    def _embed_step(self, work: _Work) -> IngestionProgress | None:
+        t = work.target
+        batch = self.store.pending_chunks(t.workspace_id, t.document_id, t.version, self.config.embed_batch)
+        texts = [_embedding_text(c) for c in batch]
+        vectors = self._embedder(work.workspace).embed_documents(texts)
+        dimension = work.workspace.dimension
+        if len(vectors) != len(batch) or any(len(v) != dimension for v in vectors):
+            raise EmbeddingError(f"the embedder returned {len(vectors)} vectors for {len(batch)} texts, or "
+                                 f"vectors without the workspace's {dimension} dimensions")
+        return self.store.stage_embeddings(t.workspace_id, t.document_id, t.version, work.owner,
+                                           [(c.ordinal, v) for c, v in zip(batch, vectors, strict=True)])
+
+    def _finish(self, work: _Work) -> Outcome:
+        t = work.target
+        outcome, count = self.store.finish_ingestion(t.workspace_id, t.document_id, t.version, work.owner)
+        seconds = round(time.monotonic() - work.started, 3)
+        _log(logging.INFO, outcome, chunks=count, invocations=work.progress.invocations,
+             pages=work.progress.total_pages, chars=work.progress.chars, seconds=seconds, **_ids(t))
+        return "ready" if outcome == "ready" else "ignored"
+
+    def _continue(self, work: _Work) -> Outcome:
+        t, done = work.target, work.progress
+        self.store.release_ingestion(t.workspace_id, t.document_id, t.version, work.owner)
+        job = ContinuationJob(t.workspace_id, t.document_id, t.version, self.config.bucket, t.key)
+        self.sqs.send_message(QueueUrl=self.config.queue_url, MessageBody=job.body())
+        _log(logging.INFO, "continued", staged=done.staged, pending=done.pending, nextPage=done.next_page,
+             pages=done.total_pages, invocation=done.invocations,
+             seconds=round(time.monotonic() - work.started, 3), **_ids(t))
+        return "continued"
+
+    def _fail(self, work: _Work, reason: str, kind: str) -> Outcome:
+        t = work.target
+        self.store.fail_ingestion(t.workspace_id, t.document_id, t.version, reason)
+        _log(logging.INFO, "failed", error=kind, **_ids(t))  # the reason stays in the database
+        return "failed"
+
+    def _give_up(self, work: _Work, receives: int, reason: str) -> None:
+        """Before the message goes back to the queue: on its last allowed receive record the failure (the
+        message then moves to the DLQ), else release the lease so the redelivered message can resume."""
+        t, limit = work.target, self.config.max_receives
+        try:
+            if limit is not None and receives >= limit:
+                self._fail(work, f"{reason} after {receives} attempts", "LastAttempt")
+            else:
+                self.store.release_ingestion(t.workspace_id, t.document_id, t.version, work.owner)
+        except Exception as exc:
+            _log_error("give_up_not_recorded", exc, **_ids(t))
+
+    def _download(self, work: _Work) -> bytes:
+        if work.data is None:
+            from botocore.exceptions import ClientError
+
+            try:
+                obj = self.s3.get_object(Bucket=self.config.bucket, Key=work.target.key)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}:
+                    raise DocumentFailed("the uploaded file no longer exists") from exc
+                raise
+            size = int(obj.get("ContentLength") or 0)
+            if size > self.config.max_upload_bytes:
+                raise DocumentFailed(self._too_large(size))
+            work.data = obj["Body"].read()
+        return work.data
+
+    def _embedder(self, workspace: WorkspaceSpec) -> Embedder:
+        model, dimension = workspace.embedding_model, workspace.dimension
+        if model not in self.config.embedding_models:
+            raise DocumentFailed(f"embedding model {model!r} is not enabled on this stack")
+        key = (model, dimension)
+        if key not in self._embedders:
+            try:
+                self._embedders[key] = self._make_embedder(model, dimension)
+            except ValueError as exc:
+                raise DocumentFailed(f"workspace embedding settings are invalid: {exc}") from exc
+        return self._embedders[key]
+
+    @staticmethod
+    def _chunking(workspace: WorkspaceSpec) -> ChunkingConfig:
+        try:
+            return ChunkingConfig(chunk_size=workspace.chunk_size, overlap=workspace.chunk_overlap)
+        except ValueError as exc:
+            raise DocumentFailed(f"workspace chunking settings are invalid: {exc}") from exc
+
+    def _too_large(self, size: int) -> str:
+        return f"file is {size} bytes; the upload limit (MAX_UPLOAD_BYTES) is {self.config.max_upload_bytes}"
+
+
+def _embedding_text(chunk: StagedChunk) -> str:
+    path = tuple(str(p) for p in chunk.metadata.get("heading_path") or ())
+    return Chunk(chunk.ordinal, chunk.text, tokens=0, section=0, heading_path=path).embedding_text()
+
+
+def _ids(target: UploadTarget) -> dict[str, Any]:
+    return {"workspaceId": str(target.workspace_id), "documentId": str(target.document_id),
+            "version": target.version, "format": target.format}
+
+
+def _log(level: int, event: str, **fields: Any) -> None:
+    log.log(level, json.dumps({"event": event, **fields}, default=str))
+
+
+def _log_error(event: str, exc: BaseException, **fields: Any) -> None:
+    """The exception's type and where it was raised, without its message: a database error can quote the
+    row it failed on, and rows hold document text."""
+    where = "".join(traceback.format_tb(exc.__traceback__)[-3:])
+    summary = json.dumps({"event": event, "error": type(exc).__name__, **fields}, default=str)
+    log.error("%s\n%s", summary, where)
+
+
+def _names(value: str, known: Mapping[str, Any], variable: str) -> frozenset[str]:
+    names = frozenset(n.strip() for n in value.split(",") if n.strip())
+    unknown = sorted(names - set(known))
+    if unknown:
+        known_names = ", ".join(sorted(known))
+        raise IngestConfigError(f"{variable} has unknown entries {unknown}; known: {known_names}")
+    return names
+
+
+def _positive(env: Mapping[str, str], name: str, default: int | None = None) -> int:
+    raw = env.get(name, "")
+    if not raw and default is not None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise IngestConfigError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < 0 or (value == 0 and default is None):
+        raise IngestConfigError(f"{name} must be positive, got {value}")
+    return value

@@ -1,0 +1,406 @@
+"""The internal `rag` service: workspaces, documents and search behind one JSON event contract.
+
+Request {"op": <op>, ...camelCase fields}; answer {"ok": true, "result": {...}} or
+{"ok": false, "status": 400|404|409|500, "message": <safe text naming the field>}. The callers (REST, chat
+worker) authenticate users and check groups; this service trusts its IAM-authorised caller but validates
+every field with a strict per-op model and runs every query through VectorStore (row-level security per
+workspace). Unexpected errors answer a generic message; the detail goes to the log only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Protocol
+
+import psycopg
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from .chunking import ChunkingConfig
+from .embeddings import MODELS, EmbeddingThrottled
+from .filters import MAX_FILTERS, Equals, In, Key, Range
+from .parsers import UnsupportedFormat, detect_format
+from .store import Document, Hit, StoreError, VectorStore, WorkspaceSpec
+from .uploads import UploadRejected, UploadTarget, clean_file_name, document_id
+
+log = logging.getLogger(__name__)
+MAX_K = 20
+MAX_QUERY_CHARS = 2000  # Cohere embeds at most 2,048 characters; a question is far shorter
+MAX_MESSAGE_CHARS = 500
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_PATTERN_HELP = {
+    "field": "must be a metadata key: a letter or _, then up to 63 letters, digits or _",
+    "name": "must not contain control characters",
+    "query": "must not contain NUL characters",
+}
+_LOCATION_KEYS = {"page": "page", "slide": "slide", "sheet": "sheet", "heading_path": "headingPath"}
+
+
+class ServiceConfigError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    uploads_bucket: str
+    embedding_models: tuple[str, ...]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ServiceConfig:
+        env = os.environ if env is None else env
+        bucket = env.get("UPLOADS_BUCKET", "").strip()
+        entries = (m.strip() for m in env.get("EMBEDDING_MODELS", "").split(","))
+        models = tuple(dict.fromkeys(m for m in entries if m))
+        unknown = [m for m in models if m not in MODELS]
+        if not bucket or not models or unknown:
+            raise ServiceConfigError(f"set UPLOADS_BUCKET and EMBEDDING_MODELS (from {sorted(MODELS)}); "
+                                     f"unknown models: {unknown}")
+        return cls(bucket, models)
+
+
+class QueryEmbedder(Protocol):
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+EmbedderFactory = Callable[[str, int], QueryEmbedder]  # (model id, dimension) -> embedder
+
+
+class ServiceError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+# Requests -----------------------------------------------------------------------------------------------
+def _uuid(value: object) -> uuid.UUID:
+    if isinstance(value, str) and _UUID.match(value):
+        return uuid.UUID(value)
+    raise ValueError("must be a UUID string like 123e4567-e89b-12d3-a456-426614174000")
+
+
+Id = Annotated[uuid.UUID, BeforeValidator(_uuid)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
+                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel)
+
+
+# On the wire a filter's metadata key is "field"; the store's filter models (and their SQL) are reused as is.
+class EqFilter(Equals):
+    key: Key = Field(alias="field")
+
+
+class InFilter(In):
+    key: Key = Field(alias="field")
+
+
+class RangeFilter(Range):
+    key: Key = Field(alias="field")
+
+
+WireFilter = Annotated[EqFilter | InFilter | RangeFilter, Field(discriminator="op")]
+_FILTER_MODELS: dict[str, type[BaseModel]] = {"eq": EqFilter, "in": InFilter, "range": RangeFilter}
+
+
+class ListWorkspaces(_Request):
+    op: Literal["listWorkspaces"]
+
+
+class GetWorkspace(_Request):
+    op: Literal["getWorkspace", "deleteWorkspace", "listDocuments"]
+    workspace_id: Id
+
+
+class CreateWorkspace(_Request):
+    op: Literal["createWorkspace"]
+    name: Name
+    embedding_model: str
+    chunk_size: StrictInt = Field(default=ChunkingConfig.chunk_size, ge=16, le=8000)
+    chunk_overlap: StrictInt = Field(default=ChunkingConfig.overlap, ge=0)
+    hybrid_search: StrictBool = False
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _enabled(cls, value: str, info: ValidationInfo) -> str:
+        enabled = (info.context or {}).get("models", ())
+        if value not in enabled:
+            raise ValueError(f"must be one of the models enabled on this stack: {', '.join(enabled)}")
+        return value
+
+    @model_validator(mode="after")
+    def _overlap(self) -> CreateWorkspace:
+        if self.chunk_overlap > self.chunk_size // 2:  # ChunkingConfig's rule; also keeps overlap < size
+            raise ValueError(f"chunkOverlap must be at most chunkSize/2 ({self.chunk_size // 2}), "
+                             f"got {self.chunk_overlap}")
+        return self
+
+
+class RegisterUpload(_Request):
+    op: Literal["registerUpload"]
+    workspace_id: Id
+    document_id: Id
+    file_name: str
+    version: StrictInt = Field(ge=0, le=2**63 - 1)
+
+    @field_validator("file_name")
+    @classmethod
+    def _file_name(cls, value: str) -> str:
+        try:
+            name = clean_file_name(value)
+            detect_format(name)
+        except (UploadRejected, UnsupportedFormat) as error:
+            raise ValueError(str(error).removeprefix("fileName ")) from error
+        return name
+
+    @model_validator(mode="after")
+    def _derived_id(self) -> RegisterUpload:
+        if self.document_id != document_id(self.workspace_id, self.file_name):
+            raise ValueError("documentId must be the id the upload key derives from workspaceId and fileName")
+        return self
+
+
+class DeleteDocument(_Request):
+    op: Literal["deleteDocument"]
+    workspace_id: Id
+    document_id: Id
+
+
+class Search(_Request):
+    op: Literal["search"]
+    workspace_id: Id
+    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUERY_CHARS,
+                                            pattern=r"^[^\x00]+$")]
+    k: StrictInt = Field(default=5, ge=1, le=MAX_K)
+    filters: list[WireFilter] = Field(default_factory=list, max_length=MAX_FILTERS)
+
+    @field_validator("filters")
+    @classmethod
+    def _storable(cls, filters: list[Equals | In | Range]) -> list[Equals | In | Range]:
+        # jsonb holds neither NUL nor lone surrogates: refuse them here rather than fail in the database.
+        for f in filters:
+            values = [getattr(f, name, None) for name in ("value", "gt", "gte", "lt", "lte")]
+            strings = [v for v in [*values, *getattr(f, "values", [])] if isinstance(v, str)]
+            if any("\x00" in v or _SURROGATE.search(v) for v in strings):
+                raise ValueError("filter values must be Unicode text without NUL characters")
+        return filters
+
+
+# Results ------------------------------------------------------------------------------------------------
+def _workspace_json(ws: WorkspaceSpec) -> dict[str, Any]:
+    return {"id": str(ws.id), "name": ws.name, "embeddingModel": ws.embedding_model,
+            "dimension": ws.dimension, "chunkSize": ws.chunk_size, "chunkOverlap": ws.chunk_overlap,
+            "hybridSearch": ws.hybrid_search}
+
+
+def _document_json(doc: Document) -> dict[str, Any]:
+    updated = getattr(doc, "updated_at", None)  # present once the store reports it
+    return {"id": str(doc.id), "fileName": doc.source, "version": doc.version, "status": doc.status,
+            "reason": doc.reason, "chunkCount": doc.chunk_count,
+            "updatedAt": updated.isoformat() if updated is not None else None}
+
+
+def _hit_json(hit: Hit, names: dict[uuid.UUID, str]) -> dict[str, Any]:
+    location = {wire: hit.metadata[key] for key, wire in _LOCATION_KEYS.items() if key in hit.metadata}
+    return {"documentId": str(hit.document_id), "fileName": names.get(hit.document_id),
+            "ordinal": hit.ordinal, "text": hit.text, "score": hit.score, "similarity": hit.similarity,
+            "location": location}
+
+
+# Operations ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Deps:
+    store: VectorStore
+    embedder_factory: EmbedderFactory
+    s3: Any
+    config: ServiceConfig
+
+
+def _workspace(deps: _Deps, workspace_id: uuid.UUID) -> WorkspaceSpec:
+    ws = deps.store.get_workspace(workspace_id)
+    if ws is None:
+        raise ServiceError(404, f"workspaceId: workspace {workspace_id} not found")
+    return ws
+
+
+def _delete_prefix(deps: _Deps, prefix: str) -> None:
+    """Delete every object under prefix, a listing page (up to 1,000 keys) per DeleteObjects call."""
+    bucket = deps.config.uploads_bucket
+    for page in deps.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+        if not keys:
+            continue
+        reply = deps.s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        if reply.get("Errors"):
+            first = reply["Errors"][0]
+            raise RuntimeError(f"S3 kept {len(reply['Errors'])} objects under {prefix}: {first.get('Code')}")
+
+
+def _list_workspaces(_: ListWorkspaces, deps: _Deps) -> dict[str, Any]:
+    return {"workspaces": [_workspace_json(ws) for ws in deps.store.list_workspaces()]}
+
+
+def _workspace_op(req: GetWorkspace, deps: _Deps) -> dict[str, Any]:
+    ws = _workspace(deps, req.workspace_id)
+    if req.op == "getWorkspace":
+        return {"workspace": _workspace_json(ws)}
+    if req.op == "listDocuments":
+        return {"documents": [_document_json(d) for d in deps.store.list_documents(ws.id)]}
+    prefix = UploadTarget.workspace_prefix(ws.id)
+    _delete_prefix(deps, prefix)
+    deps.store.delete_workspace(ws.id)  # documents and chunks cascade
+    _delete_prefix(deps, prefix)  # objects an upload in flight wrote while the rows were going
+    return {}
+
+
+def _create_workspace(req: CreateWorkspace, deps: _Deps) -> dict[str, Any]:
+    spec = WorkspaceSpec(name=req.name, embedding_model=req.embedding_model,
+                         dimension=MODELS[req.embedding_model].dimensions[0], chunk_size=req.chunk_size,
+                         chunk_overlap=req.chunk_overlap, hybrid_search=req.hybrid_search)
+    deps.store.create_workspace(spec)
+    return {"workspace": _workspace_json(spec)}
+
+
+def _find_document(deps: _Deps, workspace_id: uuid.UUID, doc_id: uuid.UUID) -> Document | None:
+    return next((d for d in deps.store.list_documents(workspace_id) if d.id == doc_id), None)
+
+
+def _register_upload(req: RegisterUpload, deps: _Deps) -> dict[str, Any]:
+    ws = _workspace(deps, req.workspace_id)
+    deps.store.enqueue_document(ws.id, req.document_id, req.file_name, req.version)
+    doc = _find_document(deps, ws.id, req.document_id)
+    if doc is None:
+        raise ServiceError(404, f"workspaceId: workspace {ws.id} not found")
+    if doc.version != req.version:  # the same version again is an idempotent retry
+        raise ServiceError(409, f"version: the document already has a newer version ({doc.version})")
+    return {"document": _document_json(doc)}
+
+
+def _delete_document(req: DeleteDocument, deps: _Deps) -> dict[str, Any]:
+    ws = _workspace(deps, req.workspace_id)
+    if _find_document(deps, ws.id, req.document_id) is None:
+        raise ServiceError(404, f"documentId: document {req.document_id} not found in this workspace")
+    prefix = f"{UploadTarget.workspace_prefix(ws.id)}{req.document_id}/"
+    _delete_prefix(deps, prefix)
+    deps.store.delete_document(ws.id, req.document_id)
+    _delete_prefix(deps, prefix)
+    return {}
+
+
+def _search(req: Search, deps: _Deps) -> dict[str, Any]:
+    ws = _workspace(deps, req.workspace_id)
+    if ws.embedding_model not in deps.config.embedding_models:
+        raise ServiceError(409, f"workspaceId: the workspace's embedding model {ws.embedding_model} is no "
+                                "longer enabled on this stack")
+    try:
+        vector = deps.embedder_factory(ws.embedding_model, ws.dimension).embed_query(req.query)
+    except EmbeddingThrottled as error:
+        log.warning("query embedding throttled: %s", error)
+        raise ServiceError(500, "the embedding model is busy; try again shortly") from error
+    filters: list[Equals | In | Range] = list(req.filters)
+    hits = deps.store.search(ws.id, vector, k=req.k, filters=filters, query_text=req.query)
+    names = {d.id: d.source for d in deps.store.list_documents(ws.id)} if hits else {}
+    return {"hits": [_hit_json(hit, names) for hit in hits]}
+
+
+_Run = Callable[[Any, _Deps], dict[str, Any]]
+_OPS: dict[str, tuple[type[_Request], _Run]] = {
+    "listWorkspaces": (ListWorkspaces, _list_workspaces),
+    "getWorkspace": (GetWorkspace, _workspace_op),
+    "createWorkspace": (CreateWorkspace, _create_workspace),
+    "deleteWorkspace": (GetWorkspace, _workspace_op),
+    "listDocuments": (GetWorkspace, _workspace_op),
+    "registerUpload": (RegisterUpload, _register_upload),
+    "deleteDocument": (DeleteDocument, _delete_document),
+    "search": (Search, _search),
+}
+OPS = tuple(_OPS)
+
+
+def _error(status: int, message: str) -> dict[str, Any]:
+    return {"ok": False, "status": status, "message": message[:MAX_MESSAGE_CHARS]}
+
+
+def _fields(model: type[BaseModel]) -> str:
+    return ", ".join(f.alias or name for name, f in model.model_fields.items())
+
+
+def describe(exc: ValidationError, model: type[BaseModel]) -> str:
+    """Each problem as "<field path>: <what is wrong or allowed>"; a rule spanning fields names them."""
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False)[:5]:
+        loc = [str(p) for p in err["loc"]]
+        owner = model
+        if len(loc) > 2 and loc[0] == "filters" and loc[2] in _FILTER_MODELS:
+            owner = _FILTER_MODELS[loc.pop(2)]  # drop the union tag pydantic puts in the path
+        if err["type"] == "extra_forbidden":
+            reason = f"unknown field; allowed: {_fields(owner)}"
+        elif err["type"] == "missing":
+            reason = "required"
+        elif err["type"] == "value_error":
+            reason = str(err.get("ctx", {}).get("error", err["msg"]))
+        elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+            reason = f"op must be one of: {', '.join(_FILTER_MODELS)}"
+        elif err["type"] == "string_pattern_mismatch" and loc[-1] in _PATTERN_HELP:
+            reason = _PATTERN_HELP[loc[-1]]
+        else:
+            reason = err["msg"]
+        parts.append(f"{'.'.join(loc)}: {reason}" if loc else reason)
+    return "; ".join(parts)
+
+
+def _vanished(store: VectorStore, workspace: object) -> dict[str, Any]:
+    """404 when the workspace is gone (deleted concurrently, between our check and the write), else 500."""
+    try:
+        gone = isinstance(workspace, str) and store.get_workspace(_uuid(workspace)) is None
+    except Exception:
+        log.exception("could not check whether workspace %s exists", workspace)
+        gone = False
+    if gone:
+        return _error(404, f"workspaceId: workspace {workspace} not found")
+    return _error(500, "internal error")
+
+
+def dispatch(event: dict[str, Any], *, store: VectorStore, embedder_factory: EmbedderFactory, s3: Any,
+             config: ServiceConfig | None = None) -> dict[str, Any]:
+    op = event.get("op") if isinstance(event, dict) else None
+    if not isinstance(op, str) or op not in _OPS:
+        return _error(400, f"op: unknown operation; allowed: {', '.join(OPS)}")
+    model, run = _OPS[op]
+    try:
+        config = config or ServiceConfig.from_env()
+        try:
+            request = model.model_validate(event, context={"models": config.embedding_models})
+        except ValidationError as exc:
+            return _error(400, describe(exc, model))
+        return {"ok": True, "result": run(request, _Deps(store, embedder_factory, s3, config))}
+    except ServiceError as error:
+        return _error(error.status, error.message)
+    except (StoreError, psycopg.errors.ForeignKeyViolation) as error:
+        log.warning("rag %s: %s: %s", op, type(error).__name__, error)
+        return _vanished(store, event.get("workspaceId"))
+    except psycopg.errors.UniqueViolation:
+        log.warning("rag %s: unique violation", op, exc_info=True)
+        return _error(409, "the resource already exists")
+    except Exception:
+        log.exception("rag %s failed", op)
+        return _error(500, "internal error")
