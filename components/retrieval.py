@@ -29,6 +29,9 @@ UPLOAD_PREFIX = "workspaces/"  # app/chatbot_app/rag/uploads.py PREFIX
 PROCESSOR_TIMEOUT_SECONDS = 300  # the processor hands over well before this (its time budget)
 # AWS's guidance for SQS event sources: visibility timeout at least six times the function timeout.
 QUEUE_VISIBILITY_SECONDS = 6 * PROCESSOR_TIMEOUT_SECONDS
+# What the VPC functions call besides the database (S3 and DynamoDB go through gateway endpoints):
+# embeddings, the processor's continuation messages, and the migration's master secret.
+INTERFACE_ENDPOINTS: tuple[str, ...] = ("bedrock-runtime", "sqs", "secretsmanager")
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the maximum: time to look at what failed
 
 
@@ -52,6 +55,11 @@ class RetrievalArgs:
     max_receive_count: int = 5  # deliveries before a message goes to the DLQ
     processor_concurrency: int = 4  # documents processed at once: bounds the load on the database
     processor_memory_mb: int = 2048  # parsing large PDFs and Office files
+
+    @property
+    def rag_function_name(self) -> str:
+        """Known before deployment, so the callers' IAM grants and environment can name it."""
+        return resource_name(self.prefix, self.stack, "rag", max_length=64)
 
     def __post_init__(self) -> None:
         if not self.embedding_models:
@@ -138,6 +146,8 @@ class Retrieval(pulumi.ComponentResource):
                 "INGEST_QUEUE_URL": self.queue.url,
                 "MAX_UPLOAD_BYTES": str(args.max_upload_bytes),
                 "UPLOAD_FORMATS": ",".join(args.upload_formats),
+                # On the last delivery the processor records the failure before SQS moves the message.
+                "INGEST_MAX_RECEIVES": str(args.max_receive_count),
             },
         )
         aws.lambda_.EventSourceMapping(
@@ -238,6 +248,10 @@ class Retrieval(pulumi.ComponentResource):
             *self._common_statements(),
             {"Sid": "ReadUploads", "Effect": "Allow", "Action": ["s3:GetObject"],
              "Resource": [pulumi.Output.concat(self._bucket_arn, "/", UPLOAD_PREFIX, "*")]},
+            # Without ListBucket a deleted object answers 403, not 404, and would be retried to the DLQ.
+            {"Sid": "ListWorkspaceObjects", "Effect": "Allow", "Action": ["s3:ListBucket"],
+             "Resource": [self._bucket_arn],
+             "Condition": {"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*"]}}},
             {"Sid": "ConsumeAndContinue", "Effect": "Allow",
              "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                         "sqs:ChangeMessageVisibility", "sqs:SendMessage"],

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.chat_api import ChatApi, ChatApiArgs, ChatApiConnection
+from components.chat_api import ChatApi, ChatApiArgs, ChatApiConnection, RetrievalAccess
 from components.data_tables import DataTables, DataTablesArgs
 from components.devtools import STUDIO_INTERFACE_ENDPOINTS, DevTools, DevToolsArgs
 from components.firewall import WebFirewall, WebFirewallArgs
@@ -28,9 +28,12 @@ from components.private_website import (
     PrivateWebsiteArgs,
     load_balancer_log_delivery_statement,
 )
+from components.retrieval import INTERFACE_ENDPOINTS as RAG_INTERFACE_ENDPOINTS
+from components.retrieval import Retrieval, RetrievalArgs
 from components.secure_bucket import SecureBucket, SecureBucketArgs
 from components.settings import StackSettings
 from components.tagging import register_tagging
+from components.vector_store import AuroraVectorStore, AuroraVectorStoreArgs
 from components.website import Website, WebsiteArgs
 
 EDGE_REGION = "us-east-1"  # CloudFront-scope WAF ACLs (and their log groups) live only here
@@ -78,6 +81,37 @@ def _auth_origin(settings: StackSettings) -> pulumi.Output[str]:
     return pulumi.Output.concat("https://", prefix, ".auth.", settings.region, ".amazoncognito.com")
 
 
+@dataclass(frozen=True)
+class StackRetrieval:
+    store: AuroraVectorStore
+    component: Retrieval
+    access: RetrievalAccess  # what the chat API's functions get
+
+
+def _retrieval(settings: StackSettings, code: pulumi.Input[pulumi.Archive], keys: StackKeys,
+               network: Network, tables: DataTables) -> StackRetrieval:
+    """The vector database, then the rag service and ingestion once its migration has run."""
+    store = AuroraVectorStore("rag-db", AuroraVectorStoreArgs.from_settings(
+        settings, network=network, code=code, kms_key_arn=keys.data, logs_kms_key_arn=keys.logs))
+    max_upload_bytes = settings.rag_max_upload_mb * 1024 * 1024
+    args = RetrievalArgs(
+        prefix=settings.prefix, stack=settings.stack, region=settings.region, code=code,
+        database=store.access, uploads_bucket_name=tables.uploads_bucket.bucket_name,
+        bedrock_region=settings.bedrock_region, embedding_models=tuple(settings.rag_embedding_models),
+        max_upload_bytes=max_upload_bytes, upload_formats=tuple(settings.rag_upload_formats),
+        log_retention_days=settings.log_retention_days, logs_kms_key_arn=keys.logs,
+        data_kms_key_arn=keys.data, retain=settings.retain_data, xray_tracing=settings.xray_tracing,
+    )
+    # The functions connect as the login role the migration creates: they exist only after it ran.
+    component = Retrieval("rag", args, opts=pulumi.ResourceOptions(depends_on=[store.migration]))
+    access = RetrievalAccess(
+        rag_function_name=args.rag_function_name, uploads_bucket_name=tables.uploads_bucket.bucket_name,
+        uploads_kms_key_arn=keys.data, max_upload_bytes=max_upload_bytes,
+        upload_formats=tuple(settings.rag_upload_formats), top_k=settings.rag_top_k,
+    )
+    return StackRetrieval(store, component, access)
+
+
 def build_stack(
     settings: StackSettings, code: pulumi.Input[pulumi.Archive] | None = None
 ) -> dict[str, pulumi.Output]:
@@ -103,7 +137,8 @@ def build_stack(
             defer_policy=settings.private_website,
         ),
     )
-    endpoints = STUDIO_INTERFACE_ENDPOINTS if settings.dev_tools else ()
+    endpoints = (STUDIO_INTERFACE_ENDPOINTS if settings.dev_tools else ()) + (
+        RAG_INTERFACE_ENDPOINTS if settings.rag_enabled else ())
     network = Network(
         "network", NetworkArgs.from_settings(settings, keys.logs, interface_endpoints=endpoints)
     )
@@ -129,6 +164,7 @@ def build_stack(
         GuardrailArgs.from_settings(settings, keys.bedrock_data),
         opts=pulumi.ResourceOptions(providers={"aws": bedrock}) if bedrock else None,
     )
+    retrieval = _retrieval(settings, code, keys, network, tables) if settings.rag_enabled else None
     api = ChatApi(
         "chat",
         ChatApiArgs.from_settings(
@@ -140,6 +176,7 @@ def build_stack(
             data_kms_key_arn=keys.data,
             guardrail_arn=guardrail.guardrail_arn,
             guardrail_version=guardrail.guardrail_version,
+            retrieval=retrieval.access if retrieval is not None else None,
         ),
     )
     auth_origin = _auth_origin(settings)
@@ -225,13 +262,19 @@ def build_stack(
     if private_site is not None:
         private_site.attach_server(list(connect_origins))
 
+    function_names = dict(api.function_names)
+    dead_letter_queues: dict[str, pulumi.Input[str]] = {}
+    if retrieval is not None:
+        function_names.update(rag=retrieval.component.rag_function.function_name,
+                              doc_processor=retrieval.component.processor.function_name)
+        dead_letter_queues["ingest"] = retrieval.component.dead_letter_queue.name
     observability = Observability(
         "observability",
         ObservabilityArgs(
             prefix=settings.prefix,
             stack=settings.stack,
             region=settings.region,
-            function_names=api.function_names,
+            function_names=function_names,
             rest_api_name=api.rest_api_name,
             rest_stage_name=api.stage_name,
             websocket_api_id=api.websocket_api_id,
@@ -241,6 +284,7 @@ def build_stack(
             customer_managed_keys=settings.customer_managed_keys,
             retain=retain,
             thresholds=AlarmThresholds(tokens_per_hour=settings.quota_tokens_per_day),
+            dead_letter_queue_names=dead_letter_queues,
         ),
     )
 
@@ -258,6 +302,13 @@ def build_stack(
         dashboardName=observability.dashboard_name,
         vpcId=network.vpc_id,
     )
+    if retrieval is not None:
+        outputs.update(
+            ragDatabaseEndpoint=retrieval.store.endpoint,
+            ragDatabaseSecretArn=retrieval.store.master_secret_arn,
+            ingestQueueUrl=retrieval.component.queue.url,
+            ingestDeadLetterQueueName=retrieval.component.dead_letter_queue.name,
+        )
     if guardrail.guardrail_arn is not None:
         outputs.update(
             guardrailArn=pulumi.Output.from_input(guardrail.guardrail_arn),

@@ -117,7 +117,7 @@ class AuroraVectorStoreArgs:
     log_retention_days: int
     retain: bool
     xray_tracing: bool = False
-    engine_version: str = "16.6"
+    engine_version: str = "16.10"
     min_acu: float = 0.0
     max_acu: float = 4.0
     auto_pause_seconds: int = 300

@@ -101,7 +101,7 @@ def test_both_functions_run_in_the_vpc_as_database_clients(pulumi_mocks) -> None
         assert env["DB_USER"] == "chatbot_app" and env["DB_PORT"] == "5433" and "DB_PASSWORD" not in env
         assert env["EMBEDDING_MODELS"] == "amazon.titan-embed-text-v2:0,cohere.embed-english-v3"
     processor_env = functions["rag-doc-processor-function"].inputs["environment"]["variables"]
-    assert processor_env["UPLOAD_FORMATS"] == "pdf,txt"
+    assert processor_env["UPLOAD_FORMATS"] == "pdf,txt" and processor_env["INGEST_MAX_RECEIVES"] == "5"
     assert processor_env["MAX_UPLOAD_BYTES"] == str(25 * 1024 * 1024)
 
 
@@ -128,6 +128,7 @@ def test_each_role_gets_only_what_it_uses(pulumi_mocks) -> None:
     assert processor["QueueKeyThroughSqs"]["Condition"] == {
         "StringEquals": {"kms:ViaService": f"sqs.{MOCK_REGION}.amazonaws.com"}}
     assert "DeleteWorkspaceObjects" not in processor
+    assert processor["ListWorkspaceObjects"]["Condition"] == {"StringLike": {"s3:prefix": ["workspaces/*"]}}
     for statements in (rag, processor):
         assert statements["AttachToVpc"]["Resource"] == [f"arn:aws:ec2:{MOCK_REGION}:{ACCOUNT_ID}:*/*"]
         for sid, statement in statements.items():

@@ -487,3 +487,13 @@ def test_staging_rows_are_scoped_by_row_level_security(env: Harness, app_uri: st
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)  # noqa: S608
         conn.execute("SELECT set_config('app.workspace_ids', %s, true)", (str(uuid.uuid4()),))
         assert conn.execute("SELECT count(*) FROM rag.staged_chunks").fetchone() == (0,)
+
+
+def test_the_final_swap_waits_for_an_invocation_with_time_for_it(env: Harness) -> None:
+    ws = env.workspace(chunk_size=32, overlap=8)
+    target = env.upload(ws, "guide.pdf", (DATA / "sample.pdf").read_bytes())
+    processor = env.processor(finish_ms_per_chunk=20_000)  # 4 chunks: 80 s beyond the 60 s margin
+    assert processor.run(job(target), lambda: 100_000) == "continued"  # parsed and embedded, not swapped
+    assert env.staging(ws) == (1, 4) and env.chunks(ws) == []
+    assert env.drain(processor, lambda: 100_000) == ["ready"]  # first step of an invocation: always runs
+    assert env.document(ws).chunk_count == 4

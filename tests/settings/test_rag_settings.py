@@ -35,7 +35,7 @@ def test_defaults_are_off_and_cheap_and_a_dev_stack_can_turn_retrieval_on() -> N
     capacity = (settings.rag_db_min_acu, settings.rag_db_max_acu, settings.rag_db_auto_pause_seconds)
     assert capacity == (0, 4, 300)
     assert (settings.rag_db_port, settings.rag_db_master_user) == (5433, "chatbot_owner")
-    assert settings.rag_db_engine_version == "16.6"
+    assert settings.rag_db_engine_version == "16.10"
     assert (settings.rag_db_backup_retention_days, settings.rag_db_secret_rotation_days) == (7, 30)
     assert settings.rag_embedding_models == ("amazon.titan-embed-text-v2:0",)
     assert settings.rag_upload_formats == UPLOAD_FORMATS
@@ -51,7 +51,7 @@ ACCEPTED = [
     ("chatbot:ragDbMasterUser", "vector_owner_2"), ("chatbot:ragDbBackupRetentionDays", "35"),
     ("chatbot:ragDbSecretRotationDays", "365"), ("chatbot:ragDbSecretRotationDays", "1"),
     ("chatbot:ragEmbeddingModels", json.dumps(list(EMBEDDING_MODELS))),
-    ("chatbot:ragUploadFormats", '["pdf", "txt"]'), ("chatbot:ragMaxUploadMb", "100"),
+    ("chatbot:ragUploadFormats", '["pdf", "txt"]'), ("chatbot:ragMaxUploadMb", "50"),
     ("chatbot:ragTopK", "1"), ("chatbot:ragTopK", "20"),
     *[("chatbot:ragDbEngineVersion", version) for version in ENGINE_VERSIONS],
 ]
@@ -103,8 +103,8 @@ REJECTED = [
     ("chatbot:ragUploadFormats", "[]", "must list at least one; allowed: pdf, docx"),
     ("chatbot:ragUploadFormats", '["pdf", "exe", "md"]', "not upload formats: 'exe', 'md'"),
     ("chatbot:ragUploadFormats", '["pdf", "pdf"]', "listed more than once: pdf"),
-    ("chatbot:ragMaxUploadMb", "0", "from 1 to 100"),
-    ("chatbot:ragMaxUploadMb", "101", "from 1 to 100"),
+    ("chatbot:ragMaxUploadMb", "0", "from 1 to 50"),
+    ("chatbot:ragMaxUploadMb", "51", "from 1 to 50"),
     ("chatbot:ragTopK", "0", "from 1 to 20"),
     ("chatbot:ragTopK", "21", "from 1 to 20"),
 ]

@@ -42,20 +42,24 @@ class Scenario:
 
 
 SCENARIOS = (
-    Scenario("dev", "dev stack (`Pulumi.dev.yaml`, dev tools on)", "dev", {}),
-    Scenario("dev-lean", "dev without dev tools (`devTools: false`)", "dev", {"devTools": False}, "dev"),
+    Scenario("dev", "dev stack (`Pulumi.dev.yaml`, dev tools and retrieval on)", "dev", {}),
+    Scenario("dev-lean", "dev without dev tools and retrieval (`devTools: false`, `ragEnabled: false`)",
+             "dev", {"devTools": False, "ragEnabled": False}, "dev"),
     Scenario("prod", "prod stack (`Pulumi.prod.yaml`)", "prod", {}),
-    Scenario("nat", "+ NAT gateway (`natGateway: true`)", "dev", {"devTools": False, "natGateway": True},
-             "dev-lean"),
+    Scenario("rag", "+ retrieval (`ragEnabled: true`, database paused when idle)", "dev",
+             {"devTools": False}, "dev-lean"),
+    Scenario("nat", "+ NAT gateway (`natGateway: true`)", "dev",
+             {"devTools": False, "ragEnabled": False, "natGateway": True}, "dev-lean"),
     Scenario("az3", "+ 3 availability zones (`availabilityZoneCount: 3`)", "dev",
              {"availabilityZoneCount": 3}, "dev"),
     Scenario("private", "+ private website ALB (`privateWebsite: true`)", "dev",
-             {"devTools": False, "privateWebsite": True, "privateWebsiteCidrs": ["10.0.0.0/8"],
+             {"devTools": False, "ragEnabled": False, "privateWebsite": True,
+              "privateWebsiteCidrs": ["10.0.0.0/8"],
               "privateWebsiteCertificateArn": _CERT}, "dev-lean"),
 )
 
 
-BASE_NAMES = {"dev": "dev", "dev-lean": "dev without dev tools"}
+BASE_NAMES = {"dev": "dev", "dev-lean": "dev without dev tools and retrieval"}
 
 
 def _wire(value: Any) -> str:
@@ -161,14 +165,16 @@ def dev_explanation(costs: dict[str, dict[str, Any]]) -> str:
         return f"The dev stack idles at {_usd(dev)}, within the {_usd(DEV_BUDGET)} budget."
     return (
         f"The dev stack idles at {_usd(dev)}, {_usd(dev - DEV_BUDGET)} above the {_usd(DEV_BUDGET)} budget, "
-        f"because it turns on the dev tools: SageMaker Studio runs in the VPC without internet access "
-        f"(`VpcOnly`), so it reaches SageMaker, STS and CloudWatch Logs through {len(endpoints)} interface "
-        f"endpoints, and an interface endpoint bills per AZ-hour whether used or not "
-        f"({_usd(endpoint_cost)} of the total; `availabilityZoneCount: 3` adds a third AZ to each). "
-        f"Without the dev tools (`devTools: false`) the dev stack idles at {_usd(lean)}: the two web ACLs "
-        "and their rules, the dashboard and the alarms (CloudWatch's free tier covers 3 dashboards and 10 "
-        "alarm metrics per account, so a fresh account pays less). Turn the dev tools off when nobody is "
-        "developing: `pulumi config set devTools false && pulumi up`."
+        f"because of its {len(endpoints)} interface endpoints ({_usd(endpoint_cost)} of the total): an "
+        "interface endpoint bills per AZ-hour whether used or not, and the VPC has no NAT gateway. The dev "
+        "tools need five (SageMaker Studio runs in the VPC without internet access, `VpcOnly`, and reaches "
+        "SageMaker, STS and CloudWatch Logs through them); retrieval needs three (its functions run in the "
+        "VPC beside the database and reach Bedrock embeddings, SQS and the database secret through them). "
+        "The database itself costs nothing while paused. `availabilityZoneCount: 3` adds a third AZ to each "
+        f"endpoint. Without both (`devTools: false`, `ragEnabled: false`) the dev stack idles at "
+        f"{_usd(lean)}: the two web ACLs and their rules, the dashboard and the alarms (CloudWatch's free "
+        "tier covers 3 dashboards and 10 alarm metrics per account, so a fresh account pays less). Turn "
+        "either off when nobody uses it: `pulumi config set devTools false && pulumi up`."
     )
 
 

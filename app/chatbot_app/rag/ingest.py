@@ -67,6 +67,9 @@ class IngestConfig:
     margin_ms: int = 60_000  # left for the step in progress when the next one is not started
     pages_per_step: int = 20  # PDF pages parsed per step
     embed_batch: int = 96  # staged chunks embedded per step (one Cohere request, or parallel Titan ones)
+    # The final swap is one transaction whose time grows with the chunk count (HNSW inserts dominate): it
+    # starts only with this much time per chunk left beyond the margin, else in a fresh invocation.
+    finish_ms_per_chunk: float = 10.0
     max_receives: int | None = None  # the queue's maxReceiveCount, to fail the document on the last one
 
     @classmethod
@@ -256,9 +259,12 @@ class Processor:
     def _steps(self, work: _Work, remaining_ms: Callable[[], int]) -> Outcome:
         steps = 0
         while True:
-            if steps and remaining_ms() < self.config.margin_ms:
-                return self._continue(work)
             done = work.progress
+            reserve = self.config.margin_ms
+            if done.parsed and not done.pending:
+                reserve += done.staged * self.config.finish_ms_per_chunk
+            if steps and remaining_ms() < reserve:
+                return self._continue(work)
             if not done.parsed:
                 progress = self._parse_step(work)
             elif done.pending:

@@ -86,7 +86,7 @@ class RagFields(BaseModel):
     rag_db_engine_version: Annotated[str, Setting(
         "string", "one of " + ", ".join(ENGINE_VERSIONS) + " (Aurora PostgreSQL versions with "
         "auto-pause and pgvector 0.8)", lambda value: value in ENGINE_VERSIONS,
-    )] = Field("16.6", alias="ragDbEngineVersion", description=(
+    )] = Field("16.10", alias="ragDbEngineVersion", description=(
         "Aurora PostgreSQL version of the vector database (minor versions then upgrade automatically)."))
     rag_db_backup_retention_days: Annotated[int, Setting(
         "integer", "an integer from 1 to 35; at least 7 unless environment is dev (SEC-BACKUPS)",
@@ -105,7 +105,7 @@ class RagFields(BaseModel):
     )] = Field(("amazon.titan-embed-text-v2:0",), alias="ragEmbeddingModels", description=(
         "Bedrock embedding models workspaces may choose from."))
     rag_max_upload_mb: Annotated[int, Setting(
-        "integer", "an integer from 1 to 100", between(1, 100),
+        "integer", "an integer from 1 to 50 (the document parsers' own limit)", between(1, 50),
         effect="larger files take longer to parse and embed, and cost more per upload",
     )] = Field(25, alias="ragMaxUploadMb", description="Largest document users may upload, in MB.")
     rag_upload_formats: Annotated[tuple[str, ...], Setting(
