@@ -36,6 +36,12 @@ def test_archive_contents(two_builds: tuple[Path, str, Path, str]) -> None:
         assert f"chatbot_app/handlers/{handler}.py" in names
     assert "chatbot_app/handlers/ws_message.py" not in names  # the WebSocket API is push-only
     assert {"jwt/__init__.py", "pydantic/__init__.py", "cryptography/__init__.py"} <= set(names)
+    for handler in ("rag_service", "doc_processor", "db_migrate"):
+        assert f"chatbot_app/handlers/{handler}.py" in names
+    # Retrieval: the driver with its bundled libpq, the parsers, the migrations and the RDS CA bundle.
+    assert {"psycopg/__init__.py", "psycopg_binary/__init__.py", "pypdf/__init__.py", "docx/__init__.py",
+            "pptx/__init__.py", "openpyxl/__init__.py", "lxml/__init__.py",
+            "chatbot_app/rag/rds-ca-bundle.pem", "chatbot_app/rag/migrations/0001_schema.sql"} <= set(names)
     assert not [n for n in names if n.split("/")[0].startswith(("boto3", "botocore"))]
     assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", "/RECORD", "/INSTALLER"))]
     assert {i.date_time for i in infos} == {pl.FIXED_TIME}
