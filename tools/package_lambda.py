@@ -34,6 +34,7 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 # Written by pip per install (paths, installer name) or irrelevant at run time.
 SKIP_NAMES = {"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"}
 SKIP_DIRS = {"__pycache__", "bin"}
+LOCAL_ONLY = {"local"}  # chatbot_app/local: `make serve` only (wordllama is not in requirements-app.txt)
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil")
 ELF_MACHINE_AARCH64 = 183
 
@@ -54,10 +55,16 @@ def pip_install(requirements: Path, target: Path) -> None:
         raise PackagingError(f"pip could not install Lambda arm64 wheels:\n{result.stderr.strip()}")
 
 
+def _ignore_in_app(directory: str, names: list[str]) -> set[str]:
+    ignored = set(shutil.ignore_patterns("__pycache__", "*.pyc")(directory, names))
+    if Path(directory).name == APP_PACKAGE.name:
+        ignored |= set(names) & LOCAL_ONLY  # the local mode's adapters need dev-only packages
+    return ignored
+
+
 def stage(app_package: Path, requirements: Path, staging: Path) -> None:
     pip_install(requirements, staging)
-    shutil.copytree(app_package, staging / app_package.name, dirs_exist_ok=False,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(app_package, staging / app_package.name, dirs_exist_ok=False, ignore=_ignore_in_app)
 
 
 def archive_members(staging: Path) -> list[Path]:

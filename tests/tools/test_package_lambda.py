@@ -38,6 +38,7 @@ def test_archive_contents(two_builds: tuple[Path, str, Path, str]) -> None:
     assert {"jwt/__init__.py", "pydantic/__init__.py", "cryptography/__init__.py"} <= set(names)
     for handler in ("rag_service", "doc_processor", "db_migrate"):
         assert f"chatbot_app/handlers/{handler}.py" in names
+    assert not [n for n in names if n.startswith("chatbot_app/local/")]  # local mode only
     # Retrieval: the driver with its bundled libpq, the parsers, the migrations and the RDS CA bundle.
     assert {"psycopg/__init__.py", "psycopg_binary/__init__.py", "pypdf/__init__.py", "docx/__init__.py",
             "pptx/__init__.py", "openpyxl/__init__.py", "lxml/__init__.py",

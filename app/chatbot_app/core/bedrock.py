@@ -22,7 +22,12 @@ def clear_model_cache() -> None:
 
 
 def list_models(config: Config) -> list[ModelInfo]:
-    """The account's on-demand text models and inference profiles, limited to ALLOWED_MODELS if set."""
+    """The account's on-demand text models and inference profiles, limited to ALLOWED_MODELS if set; under
+    MODEL_PROVIDER=local, local mode's one model instead."""
+    if config.model_provider == "local":
+        from ..local.answers import MODEL  # local mode only: that package is not in the Lambda archive
+
+        return [MODEL] if config.model_allowed(MODEL.modelId) else []
     return [model for model in _account_models(config) if config.model_allowed(model.modelId)]
 
 

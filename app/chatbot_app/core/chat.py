@@ -14,6 +14,7 @@ block (core/workspaces.py has that prompt text) and stores the sources with the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 from . import aws, bedrock, sessions, settings_store, usage, workspaces
@@ -152,7 +153,7 @@ def _answer_and_store(config: Config, job: ChatJob, push: Push) -> tuple[Message
     if retrieval is not None:
         # After the administrator's system prompt, as a block of its own (Converse takes several).
         request["system"] = [*request.get("system", []), {"text": retrieval.context}]
-    result = _stream(config, push, request) if job.streaming else _converse(config, push, request)
+    result = _answer(config, job, push, request, retrieval)
     answer = Message(
         messageId=job.messageId,
         role="assistant",
@@ -186,9 +187,21 @@ def _retrieve(config: Config, session: Session, job: ChatJob, push: Push) -> wor
     return retrieval
 
 
-def _stream(config: Config, push: Push, request: dict[str, Any]) -> bedrock.StreamResult:
+def _answer(
+    config: Config, job: ChatJob, push: Push, request: dict[str, Any], retrieval: workspaces.Retrieval | None
+) -> bedrock.StreamResult:
+    if config.model_provider == "local":
+        from ..local import answers  # local mode only: that package is not in the Lambda archive
+
+        return _stream(push, answers.stream(job.text, retrieval))
+    if job.streaming:
+        return _stream(push, bedrock.stream(config, request))
+    return _converse(config, push, request)
+
+
+def _stream(push: Push, pieces: Iterator[str | bedrock.StreamResult]) -> bedrock.StreamResult:
     result: bedrock.StreamResult | None = None
-    for piece in bedrock.stream(config, request):
+    for piece in pieces:
         if isinstance(piece, bedrock.StreamResult):
             result = piece
         else:

@@ -11,6 +11,10 @@ from dataclasses import dataclass
 DEFAULT_MAX_MESSAGE_CHARS = 8000
 # Used only until an administrator saves runtime settings; must be a Bedrock text model.
 FALLBACK_MODEL_ID = "amazon.nova-micro-v1:0"
+# MODEL_PROVIDER=local (the local server without AWS credentials): the one model, answers quoted from the
+# retrieved passages by app/chatbot_app/local/answers.py. The deployed stack never sets it.
+LOCAL_MODEL_ID = "local.extractive"
+MODEL_PROVIDERS = ("bedrock", "local")
 # A Bedrock model id or inference-profile id; models.py validates request fields with the same pattern.
 MODEL_ID_PATTERN = r"^[A-Za-z0-9._:/-]{1,256}$"
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the document parsers' own limit (rag/parsers ParseLimits)
@@ -56,6 +60,7 @@ class Config:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     # Empty: every format the parsers support.
     upload_formats: tuple[str, ...] = ()
+    model_provider: str = "bedrock"
 
     @property
     def rag_enabled(self) -> bool:
@@ -132,7 +137,11 @@ def from_env(env: dict[str, str]) -> Config:
     guardrail_version = env.get("GUARDRAIL_VERSION", "").strip() or None
     if bool(guardrail_id) != bool(guardrail_version):
         raise ConfigError("GUARDRAIL_ID and GUARDRAIL_VERSION must be set together")
-    default_model = env.get("DEFAULT_MODEL_ID", "").strip() or FALLBACK_MODEL_ID
+    provider = _model_provider(env)
+    fallback = LOCAL_MODEL_ID if provider == "local" else FALLBACK_MODEL_ID
+    default_model = env.get("DEFAULT_MODEL_ID", "").strip() or fallback
+    if provider == "local" and default_model != LOCAL_MODEL_ID:
+        raise ConfigError(f"MODEL_PROVIDER=local answers with {LOCAL_MODEL_ID} only; unset DEFAULT_MODEL_ID")
     return Config(
         sessions_table=_required(env, "SESSIONS_TABLE"),
         connections_table=_required(env, "CONNECTIONS_TABLE"),
@@ -162,7 +171,15 @@ def from_env(env: dict[str, str]) -> Config:
         uploads_kms_key_arn=env.get("UPLOADS_KMS_KEY_ARN", "").strip() or None,
         max_upload_bytes=_positive_int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
         upload_formats=_upload_formats(env),
+        model_provider=provider,
     )
+
+
+def _model_provider(env: dict[str, str]) -> str:
+    provider = env.get("MODEL_PROVIDER", "").strip().lower() or "bedrock"
+    if provider not in MODEL_PROVIDERS:
+        raise ConfigError(f"MODEL_PROVIDER must be one of {', '.join(MODEL_PROVIDERS)}, got {provider!r}")
+    return provider
 
 
 def _top_k(env: dict[str, str]) -> int:

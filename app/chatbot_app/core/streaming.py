@@ -88,7 +88,27 @@ class Push:
 def endpoint_from_event(event: dict[str, Any], region: str) -> str:
     context = event.get("requestContext", {})
     domain, stage, api_id = context.get("domainName", ""), context.get("stage", ""), context.get("apiId", "")
+    if _loopback(domain):
+        # The local server (tools/local_server) serves the management API over plain HTTP on loopback.
+        return f"http://{domain}/{stage}"
     if domain.endswith(".amazonaws.com") or not api_id:
         return f"https://{domain}/{stage}"
     # Behind a custom domain the management API is still reached on the execute-api host.
     return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}"
+
+
+def _loopback(domain: str) -> bool:
+    """True for `localhost` or a loopback IP, with or without a port; API Gateway never reports one."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(f"//{domain}").hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

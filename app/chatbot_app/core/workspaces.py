@@ -206,6 +206,7 @@ def _s3_signer(region: str) -> Any:
 class Retrieval:
     sources: list[Source]
     context: str  # a system block for the model
+    passages: tuple[str, ...] = ()  # the hits' full texts, in source order (local mode quotes them)
 
 
 def retrieve(config: Config, workspace_id: str, question: str) -> Retrieval:
@@ -238,7 +239,7 @@ def retrieve(config: Config, workspace_id: str, question: str) -> Retrieval:
             status=502,
         ) from exc
     sources = [_source(n, hit) for n, hit in enumerate(parsed, start=1)]
-    return Retrieval(sources=sources, context=_context(parsed))
+    return Retrieval(sources=sources, context=_context(parsed), passages=tuple(hit.text for hit in parsed))
 
 
 class _Hit(BaseModel):

@@ -7,7 +7,8 @@ message that hit a transient error is redelivered; a document failure is recorde
 message consumed. Messages of the batch that there is no time left to start are put back on the queue.
 
 Environment: DB_HOST DB_PORT DB_NAME DB_USER (or DB_DSN), UPLOADS_BUCKET, INGEST_QUEUE_URL, MAX_UPLOAD_BYTES,
-UPLOAD_FORMATS, EMBEDDING_MODELS, BEDROCK_REGION; optional INGEST_TIME_MARGIN_MS, INGEST_MAX_RECEIVES.
+UPLOAD_FORMATS, EMBEDDING_MODELS, BEDROCK_REGION; optional INGEST_TIME_MARGIN_MS, INGEST_MAX_RECEIVES,
+EMBEDDING_PROVIDER (`local` only on a laptop: enables local mode's embedding model).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from ..rag.db import DatabaseConfigError, connector_from_env
+from ..rag.embeddings import with_local_model
 from ..rag.ingest import (
     ContinuationJob,
     IngestConfig,
@@ -59,8 +61,10 @@ def _processor() -> Processor:
     config = IngestConfig.from_env(env)
     region = env.get("AWS_REGION")
     store = VectorStore(connector_from_env(env))
+    # Local mode's embedder for its model id under EMBEDDING_PROVIDER=local; Bedrock's for every other id.
+    embedders = with_local_model(bedrock_embedders(env.get("BEDROCK_REGION") or region))
     return Processor(config, store=store, s3=client("s3", region), sqs=client("sqs", region),
-                     embedder_factory=bedrock_embedders(env.get("BEDROCK_REGION") or region))
+                     embedder_factory=embedders)
 
 
 def process_batch(records: Sequence[Mapping[str, Any]], processor: Processor,

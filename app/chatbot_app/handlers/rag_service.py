@@ -16,7 +16,7 @@ from typing import Any
 
 from ..core.aws import client
 from ..rag.db import connector_from_env
-from ..rag.embeddings import BedrockEmbedder
+from ..rag.embeddings import BedrockEmbedder, with_local_model
 from ..rag.service import OPS, ServiceConfig, dispatch
 from ..rag.store import VectorStore
 
@@ -45,6 +45,10 @@ def _embedder(model_id: str, dimension: int) -> BedrockEmbedder:
                            max_attempts=QUERY_EMBED_ATTEMPTS, max_delay=QUERY_EMBED_MAX_DELAY)
 
 
+# Local mode's embedder for its model id under EMBEDDING_PROVIDER=local; Bedrock's for every other id.
+_embedders = with_local_model(_embedder)
+
+
 def reset() -> None:
     """Forget the container's store, configuration and embedders (tests switch databases and env)."""
     if _store.cache_info().currsize:
@@ -66,7 +70,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         log.exception("the rag service is misconfigured")
         answer: dict[str, Any] = {"ok": False, "status": 500, "message": "internal error"}
     else:
-        answer = dispatch(event, store=store, embedder_factory=_embedder, s3=s3, config=config)
+        answer = dispatch(event, store=store, embedder_factory=_embedders, s3=s3, config=config)
     outcome = "ok" if answer.get("ok") else str(answer.get("status"))
     log.info("rag op=%s workspace=%s outcome=%s duration_ms=%.1f", op, workspace, outcome,
              (time.perf_counter() - started) * 1000)

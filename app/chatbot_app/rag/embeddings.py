@@ -18,10 +18,11 @@ from __future__ import annotations
 import functools
 import json
 import math
+import os
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -43,7 +44,7 @@ class EmbeddingThrottled(EmbeddingError):
 @dataclass(frozen=True)
 class EmbeddingModel:
     model_id: str
-    provider: Literal["titan", "cohere"]
+    provider: Literal["titan", "cohere", "local"]
     dimensions: tuple[int, ...]  # allowed output sizes, the first is the default
     max_batch: int  # texts per InvokeModel request
     max_chars: int  # per text
@@ -57,6 +58,34 @@ MODELS: dict[str, EmbeddingModel] = {
         EmbeddingModel("cohere.embed-multilingual-v3", "cohere", (1024,), 96, 2048),
     )
 }
+# Local mode's wordllama model (app/chatbot_app/local): never in MODELS, so the deployed stack cannot enable
+# it; only a process started with EMBEDDING_PROVIDER=local (the local server) offers it.
+LOCAL_MODEL = EmbeddingModel("local.wordllama-256", "local", (256,), 256, 100_000)
+
+
+def local_models_enabled(env: Mapping[str, str] | None = None) -> bool:
+    return (os.environ if env is None else env).get("EMBEDDING_PROVIDER", "").strip().lower() == "local"
+
+
+def enabled_models(env: Mapping[str, str] | None = None) -> dict[str, EmbeddingModel]:
+    """The models EMBEDDING_MODELS may name: Bedrock's, plus the local one under EMBEDDING_PROVIDER=local."""
+    if local_models_enabled(env):
+        return {**MODELS, LOCAL_MODEL.model_id: LOCAL_MODEL}
+    return dict(MODELS)
+
+
+def with_local_model(factory: Callable[[str, int], Any]) -> Callable[[str, int], Any]:
+    """An embedder factory that answers the local model's id with the local embedder (under
+    EMBEDDING_PROVIDER=local) and every other id with `factory`'s."""
+
+    def make(model_id: str, dimension: int) -> Any:
+        if model_id == LOCAL_MODEL.model_id and local_models_enabled():
+            from ..local.embeddings import LocalEmbedder  # here only: wordllama is not in the Lambda archive
+
+            return LocalEmbedder(dimension)
+        return factory(model_id, dimension)
+
+    return make
 
 
 @functools.cache

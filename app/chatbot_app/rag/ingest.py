@@ -28,7 +28,7 @@ from typing import Any, Literal, Protocol
 import psycopg
 
 from .chunking import Chunk, ChunkingConfig, chunk_sections
-from .embeddings import MODELS, BedrockEmbedder, EmbeddingError, EmbeddingThrottled
+from .embeddings import MODELS, BedrockEmbedder, EmbeddingError, EmbeddingThrottled, enabled_models
 from .parsers import CONTENT_TYPES, DocumentTooLarge, ParseError, ParseLimits, parse, pdf_page_count
 from .store import IngestionProgress, StagedChunk, VectorStore, WorkspaceSpec
 from .uploads import UploadRejected, UploadTarget, parse_key
@@ -78,11 +78,12 @@ class IngestConfig:
         if missing:
             raise IngestConfigError(f"the document processor is not configured: set {', '.join(missing)}")
         formats = _names(env.get("UPLOAD_FORMATS", ""), CONTENT_TYPES, "UPLOAD_FORMATS")
-        models = _names(env.get("EMBEDDING_MODELS", ""), MODELS, "EMBEDDING_MODELS")
+        known = enabled_models(env)  # with local mode's model only under EMBEDDING_PROVIDER=local
+        models = _names(env.get("EMBEDDING_MODELS", ""), known, "EMBEDDING_MODELS")
         return cls(
             bucket=env["UPLOADS_BUCKET"], queue_url=env["INGEST_QUEUE_URL"],
             max_upload_bytes=_positive(env, "MAX_UPLOAD_BYTES"),
-            upload_formats=formats or frozenset(CONTENT_TYPES), embedding_models=models or frozenset(MODELS),
+            upload_formats=formats or frozenset(CONTENT_TYPES), embedding_models=models or frozenset(known),
             margin_ms=_positive(env, "INGEST_TIME_MARGIN_MS", 60_000),
             max_receives=_positive(env, "INGEST_MAX_RECEIVES", 0) or None,
         )

@@ -34,7 +34,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from .chunking import ChunkingConfig
-from .embeddings import MODELS, EmbeddingThrottled
+from .embeddings import EmbeddingThrottled, enabled_models
 from .filters import MAX_FILTERS, Equals, In, Key, Range
 from .parsers import UnsupportedFormat, detect_format
 from .store import Document, Hit, StoreError, VectorStore, WorkspaceSpec
@@ -69,9 +69,10 @@ class ServiceConfig:
         bucket = env.get("UPLOADS_BUCKET", "").strip()
         entries = (m.strip() for m in env.get("EMBEDDING_MODELS", "").split(","))
         models = tuple(dict.fromkeys(m for m in entries if m))
-        unknown = [m for m in models if m not in MODELS]
+        known = enabled_models(env)
+        unknown = [m for m in models if m not in known]
         if not bucket or not models or unknown:
-            raise ServiceConfigError(f"set UPLOADS_BUCKET and EMBEDDING_MODELS (from {sorted(MODELS)}); "
+            raise ServiceConfigError(f"set UPLOADS_BUCKET and EMBEDDING_MODELS (from {sorted(known)}); "
                                      f"unknown models: {unknown}")
         return cls(bucket, models)
 
@@ -273,9 +274,10 @@ def _workspace_op(req: GetWorkspace, deps: _Deps) -> dict[str, Any]:
 
 
 def _create_workspace(req: CreateWorkspace, deps: _Deps) -> dict[str, Any]:
-    spec = WorkspaceSpec(name=req.name, embedding_model=req.embedding_model,
-                         dimension=MODELS[req.embedding_model].dimensions[0], chunk_size=req.chunk_size,
-                         chunk_overlap=req.chunk_overlap, hybrid_search=req.hybrid_search)
+    dimension = enabled_models()[req.embedding_model].dimensions[0]
+    spec = WorkspaceSpec(name=req.name, embedding_model=req.embedding_model, dimension=dimension,
+                         chunk_size=req.chunk_size, chunk_overlap=req.chunk_overlap,
+                         hybrid_search=req.hybrid_search)
     deps.store.create_workspace(spec)
     return {"workspace": _workspace_json(spec)}
 

@@ -1,7 +1,8 @@
 -- Schema for retrieval: workspaces, documents with an ingestion status, chunks with embeddings.
--- One chunks table for every embedding dimension: the column is an untyped `vector` and each supported
--- dimension has its own partial HNSW expression index (see 0002). Queries cast to vector(N) and filter on
--- dims = N, so each workspace's model dimension is searched through its own index without zero padding.
+-- One chunks table for every embedding dimension: the column is an untyped `vector` (full precision) and
+-- each supported dimension has its own partial HNSW expression index over halfvec(N) (see 0002). Queries
+-- order by the same halfvec(N) expression and filter on dims = N, so each workspace's model dimension is
+-- searched through its own index without zero padding, then re-rank the candidates on the full vectors.
 CREATE EXTENSION IF NOT EXISTS vector;
 CREATE SCHEMA IF NOT EXISTS rag;
 
