@@ -71,3 +71,9 @@ deploy: $(STAMP)
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache
+
+# The whole chatbot on this machine: http://127.0.0.1:8000 (Ctrl-C stops it). Bedrock when AWS credentials
+# are found, else local mode; ARGS='--local-models' forces local mode, ARGS='--bedrock' requires Bedrock.
+.PHONY: serve
+serve: $(STAMP)
+	$(BIN)/python -m tools.local_server $(ARGS)
