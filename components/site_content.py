@@ -20,7 +20,8 @@ import pulumi_aws as aws
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "app" / "web"
 CONFIG_KEY = "config.json"
-SKIPPED_PARTS = frozenset({"tests", "node_modules", ".DS_Store"})  # never shipped to the browser
+# Never shipped to the browser: the UI's own tests, its Node marker and its notes.
+SKIPPED_PARTS = frozenset({"tests", "node_modules", "package.json", "README.md"})
 # Modules and styles change with each release: revalidate; fonts and images may be cached longer.
 NO_CACHE = "no-cache"
 _TYPES = {".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
@@ -42,6 +43,7 @@ class RuntimeConfig:
     scopes: tuple[str, ...]
     admin_group: str = "admin"
     workspace_manager_group: str = "workspace_manager"
+    embedding_models: tuple[str, ...] = ()  # what the create-workspace form offers (retrieval on)
 
     def document(self) -> pulumi.Output[str]:
         def render(values: list[Any]) -> str:
@@ -62,6 +64,7 @@ class RuntimeConfig:
                 "adminGroup": self.admin_group,
                 "workspaceManagerGroup": self.workspace_manager_group,
                 "notice": None,
+                "embeddingModels": list(self.embedding_models),
             }, indent=2, sort_keys=True)
 
         return pulumi.Output.all(self.api_url, self.websocket_url, self.client_id, self.hosted_ui_domain,

@@ -18,7 +18,7 @@ from components.data_tables import DataTables, DataTablesArgs
 from components.devtools import STUDIO_INTERFACE_ENDPOINTS, DevTools, DevToolsArgs
 from components.firewall import WebFirewall, WebFirewallArgs
 from components.guardrail import Guardrail, GuardrailArgs
-from components.identity import Identity, IdentityArgs, derived_domain_prefix
+from components.identity import SCOPES, Identity, IdentityArgs, derived_domain_prefix
 from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
 from components.observability import AlarmThresholds, Observability, ObservabilityArgs
@@ -32,6 +32,7 @@ from components.retrieval import INTERFACE_ENDPOINTS as RAG_INTERFACE_ENDPOINTS
 from components.retrieval import Retrieval, RetrievalArgs
 from components.secure_bucket import SecureBucket, SecureBucketArgs
 from components.settings import StackSettings
+from components.site_content import RuntimeConfig, SiteContent, SiteContentArgs
 from components.tagging import register_tagging
 from components.vector_store import AuroraVectorStore, AuroraVectorStoreArgs
 from components.website import Website, WebsiteArgs
@@ -180,7 +181,11 @@ def build_stack(
         ),
     )
     auth_origin = _auth_origin(settings)
-    connect_origins = (api.rest_origin, api.websocket_origin, auth_origin)
+    connect_origins: tuple[pulumi.Input[str], ...] = (api.rest_origin, api.websocket_origin, auth_origin)
+    if retrieval is not None:
+        # Uploads are presigned POSTs straight to the bucket's regional virtual-hosted endpoint.
+        connect_origins += (pulumi.Output.concat(
+            "https://", tables.uploads_bucket.bucket_name, ".s3.", settings.region, ".amazonaws.com"),)
 
     outputs: dict[str, pulumi.Output] = {}
     private_site: PrivateWebsite | None = None
@@ -259,6 +264,15 @@ def build_stack(
         )
     )
     tables.allow_uploads_from(url)
+    SiteContent("site", SiteContentArgs(
+        bucket_name=outputs["contentBucketName"],
+        config=RuntimeConfig(
+            mode="aws", api_url=api.rest_api_url, websocket_url=api.websocket_url,
+            client_id=identity.client_id, hosted_ui_domain=identity.hosted_ui_domain, site_url=url,
+            scopes=SCOPES,
+            embedding_models=tuple(settings.rag_embedding_models) if settings.rag_enabled else (),
+        ),
+    ))
     if private_site is not None:
         private_site.attach_server(list(connect_origins))
 

@@ -27,6 +27,8 @@ def web_root(tmp_path: Path) -> Path:
     (root / "favicon.svg").write_text("<svg/>")
     (root / "tests" / "markdown.test.mjs").write_text("// not shipped")
     (root / ".hidden").write_text("not shipped")
+    (root / "package.json").write_text('{"type": "module"}')
+    (root / "README.md").write_text("notes")
     return root
 
 
@@ -71,5 +73,5 @@ def test_objects_and_the_generated_config(pulumi_mocks, web_root: Path) -> None:
         "logoutUrl": "https://chatbot-prod.auth.eu-west-1.amazoncognito.com/logout",
         "clientId": "client123", "redirectUri": "https://chat.example.com",
         "scopes": ["openid", "email", "profile"]}
-    assert document["mode"] == "aws" and document["notice"] is None
+    assert document["mode"] == "aws" and document["notice"] is None and document["embeddingModels"] == []
     assert "secret" not in objects["config.json"]["content"].lower()

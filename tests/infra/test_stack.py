@@ -114,6 +114,26 @@ def test_csp_names_exactly_the_apis_and_the_sign_in_origin(pulumi_mocks) -> None
     assert connect[0] == "'self'" and rest_origin in connect and websocket_origin in connect
     assert any(origin.endswith(".amazoncognito.com") for origin in connect)
     assert "*" not in csp
+    assert len(connect) == 4  # without retrieval there is nothing to upload to
+
+
+def test_with_retrieval_the_csp_admits_the_uploads_bucket_and_the_ui_is_deployed(pulumi_mocks) -> None:
+    harness = pulumi_mocks("prod")
+    outputs = build(harness, prod_settings(**{"chatbot:ragEnabled": "true", "chatbot:ragDbMinAcu": "0.5"}))
+    policy = harness.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy").inputs
+    csp = policy["securityHeadersConfig"]["contentSecurityPolicy"]["contentSecurityPolicy"]
+    connect = next(d for d in csp.split(";") if d.strip().startswith("connect-src")).split()[1:]
+    uploads = f"https://{outputs['uploadsBucketName']}.s3.eu-west-1.amazonaws.com"
+    assert uploads in connect and len(connect) == 5
+    objects = {o.inputs["key"]: o.inputs for o in harness.of_type("aws:s3/bucketObjectv2:BucketObjectv2")}
+    assert {"index.html", "app.css", "js/main.js", "config.json"} <= set(objects)
+    assert not [key for key in objects if key.startswith("tests/") or key in ("package.json", "README.md")]
+    assert {o["bucket"] for o in objects.values()} == {outputs["contentBucketName"]}
+    config = json.loads(objects["config.json"]["content"])
+    assert config["apiUrl"] == outputs["restApiUrl"] and config["websocketUrl"] == outputs["websocketUrl"]
+    assert config["auth"]["redirectUri"] == outputs["websiteUrl"]
+    assert config["auth"]["clientId"] == outputs["userPoolClientId"]
+    assert config["embeddingModels"] == ["amazon.titan-embed-text-v2:0"]
 
 
 def test_dev_stack(pulumi_mocks) -> None:

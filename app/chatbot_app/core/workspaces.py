@@ -198,7 +198,10 @@ def _s3_signer(region: str) -> Any:
     import boto3
     from botocore.config import Config as BotoConfig
 
-    settings = BotoConfig(signature_version="s3v4", s3={"addressing_style": "virtual"})
+    # https://<bucket>.s3.<region>.amazonaws.com in every region (us-east-1 included): the one upload origin
+    # the website's CSP admits (components/stack.py).
+    settings = BotoConfig(signature_version="s3v4",
+                          s3={"addressing_style": "virtual", "us_east_1_regional_endpoint": "regional"})
     return boto3.client("s3", region_name=region, config=settings)
 
 
