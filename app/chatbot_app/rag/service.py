@@ -11,41 +11,35 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Protocol
+from typing import Any, Protocol
 
 import psycopg
 from pydantic import (
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    StringConstraints,
     ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
 )
-from pydantic.alias_generators import to_camel
 
-from .chunking import ChunkingConfig
 from .embeddings import EmbeddingThrottled, enabled_models
-from .filters import MAX_FILTERS, Equals, In, Key, Range
-from .parsers import UnsupportedFormat, detect_format
+from .filters import Equals, In, Range
+from .service_requests import (
+    FILTER_MODELS,
+    CreateWorkspace,
+    DeleteDocument,
+    GetWorkspace,
+    ListWorkspaces,
+    OpRequest,
+    RegisterUpload,
+    Search,
+    parse_uuid,
+)
 from .store import Document, Hit, StoreError, VectorStore, WorkspaceSpec
-from .uploads import UploadRejected, UploadTarget, clean_file_name, document_id
+from .uploads import UploadTarget
 
 log = logging.getLogger(__name__)
-MAX_K = 20
-MAX_QUERY_CHARS = 2000  # Cohere embeds at most 2,048 characters; a question is far shorter
 MAX_MESSAGE_CHARS = 500
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _PATTERN_HELP = {
     "field": "must be a metadata key: a letter or _, then up to 63 letters, digits or _",
     "name": "must not contain control characters",
@@ -88,122 +82,6 @@ class ServiceError(Exception):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status, self.message = status, message
-
-
-# Requests -----------------------------------------------------------------------------------------------
-def _uuid(value: object) -> uuid.UUID:
-    if isinstance(value, str) and _UUID.match(value):
-        return uuid.UUID(value)
-    raise ValueError("must be a UUID string like 123e4567-e89b-12d3-a456-426614174000")
-
-
-Id = Annotated[uuid.UUID, BeforeValidator(_uuid)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
-                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
-
-
-class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel)
-
-
-# On the wire a filter's metadata key is "field"; the store's filter models (and their SQL) are reused as is.
-class EqFilter(Equals):
-    key: Key = Field(alias="field")
-
-
-class InFilter(In):
-    key: Key = Field(alias="field")
-
-
-class RangeFilter(Range):
-    key: Key = Field(alias="field")
-
-
-WireFilter = Annotated[EqFilter | InFilter | RangeFilter, Field(discriminator="op")]
-_FILTER_MODELS: dict[str, type[BaseModel]] = {"eq": EqFilter, "in": InFilter, "range": RangeFilter}
-
-
-class ListWorkspaces(_Request):
-    op: Literal["listWorkspaces"]
-
-
-class GetWorkspace(_Request):
-    op: Literal["getWorkspace", "deleteWorkspace", "listDocuments"]
-    workspace_id: Id
-
-
-class CreateWorkspace(_Request):
-    op: Literal["createWorkspace"]
-    name: Name
-    embedding_model: str
-    chunk_size: StrictInt = Field(default=ChunkingConfig.chunk_size, ge=16, le=8000)
-    chunk_overlap: StrictInt = Field(default=ChunkingConfig.overlap, ge=0)
-    hybrid_search: StrictBool = False
-
-    @field_validator("embedding_model")
-    @classmethod
-    def _enabled(cls, value: str, info: ValidationInfo) -> str:
-        enabled = (info.context or {}).get("models", ())
-        if value not in enabled:
-            raise ValueError(f"must be one of the models enabled on this stack: {', '.join(enabled)}")
-        return value
-
-    @model_validator(mode="after")
-    def _overlap(self) -> CreateWorkspace:
-        if self.chunk_overlap > self.chunk_size // 2:  # ChunkingConfig's rule; also keeps overlap < size
-            raise ValueError(f"chunkOverlap must be at most chunkSize/2 ({self.chunk_size // 2}), "
-                             f"got {self.chunk_overlap}")
-        return self
-
-
-class RegisterUpload(_Request):
-    op: Literal["registerUpload"]
-    workspace_id: Id
-    document_id: Id
-    file_name: str
-    version: StrictInt = Field(ge=0, le=2**63 - 1)
-
-    @field_validator("file_name")
-    @classmethod
-    def _file_name(cls, value: str) -> str:
-        try:
-            name = clean_file_name(value)
-            detect_format(name)
-        except (UploadRejected, UnsupportedFormat) as error:
-            raise ValueError(str(error).removeprefix("fileName ")) from error
-        return name
-
-    @model_validator(mode="after")
-    def _derived_id(self) -> RegisterUpload:
-        if self.document_id != document_id(self.workspace_id, self.file_name):
-            raise ValueError("documentId must be the id the upload key derives from workspaceId and fileName")
-        return self
-
-
-class DeleteDocument(_Request):
-    op: Literal["deleteDocument"]
-    workspace_id: Id
-    document_id: Id
-
-
-class Search(_Request):
-    op: Literal["search"]
-    workspace_id: Id
-    query: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_QUERY_CHARS,
-                                            pattern=r"^[^\x00]+$")]
-    k: StrictInt = Field(default=5, ge=1, le=MAX_K)
-    filters: list[WireFilter] = Field(default_factory=list, max_length=MAX_FILTERS)
-
-    @field_validator("filters")
-    @classmethod
-    def _storable(cls, filters: list[Equals | In | Range]) -> list[Equals | In | Range]:
-        # jsonb holds neither NUL nor lone surrogates: refuse them here rather than fail in the database.
-        for f in filters:
-            values = [getattr(f, name, None) for name in ("value", "gt", "gte", "lt", "lte")]
-            strings = [v for v in [*values, *getattr(f, "values", [])] if isinstance(v, str)]
-            if any("\x00" in v or _SURROGATE.search(v) for v in strings):
-                raise ValueError("filter values must be Unicode text without NUL characters")
-        return filters
 
 
 # Results ------------------------------------------------------------------------------------------------
@@ -325,7 +203,7 @@ def _search(req: Search, deps: _Deps) -> dict[str, Any]:
 
 
 _Run = Callable[[Any, _Deps], dict[str, Any]]
-_OPS: dict[str, tuple[type[_Request], _Run]] = {
+_OPS: dict[str, tuple[type[OpRequest], _Run]] = {
     "listWorkspaces": (ListWorkspaces, _list_workspaces),
     "getWorkspace": (GetWorkspace, _workspace_op),
     "createWorkspace": (CreateWorkspace, _create_workspace),
@@ -352,8 +230,8 @@ def describe(exc: ValidationError, model: type[BaseModel]) -> str:
     for err in exc.errors(include_url=False, include_input=False)[:5]:
         loc = [str(p) for p in err["loc"]]
         owner = model
-        if len(loc) > 2 and loc[0] == "filters" and loc[2] in _FILTER_MODELS:
-            owner = _FILTER_MODELS[loc.pop(2)]  # drop the union tag pydantic puts in the path
+        if len(loc) > 2 and loc[0] == "filters" and loc[2] in FILTER_MODELS:
+            owner = FILTER_MODELS[loc.pop(2)]  # drop the union tag pydantic puts in the path
         if err["type"] == "extra_forbidden":
             reason = f"unknown field; allowed: {_fields(owner)}"
         elif err["type"] == "missing":
@@ -361,7 +239,7 @@ def describe(exc: ValidationError, model: type[BaseModel]) -> str:
         elif err["type"] == "value_error":
             reason = str(err.get("ctx", {}).get("error", err["msg"]))
         elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            reason = f"op must be one of: {', '.join(_FILTER_MODELS)}"
+            reason = f"op must be one of: {', '.join(FILTER_MODELS)}"
         elif err["type"] == "string_pattern_mismatch" and loc[-1] in _PATTERN_HELP:
             reason = _PATTERN_HELP[loc[-1]]
         else:
@@ -373,7 +251,7 @@ def describe(exc: ValidationError, model: type[BaseModel]) -> str:
 def _vanished(store: VectorStore, workspace: object) -> dict[str, Any]:
     """404 when the workspace is gone (deleted concurrently, between our check and the write), else 500."""
     try:
-        gone = isinstance(workspace, str) and store.get_workspace(_uuid(workspace)) is None
+        gone = isinstance(workspace, str) and store.get_workspace(parse_uuid(workspace)) is None
     except Exception:
         log.exception("could not check whether workspace %s exists", workspace)
         gone = False
