@@ -20,7 +20,7 @@ from chatbot_app.rag.embeddings import (
     local_models_enabled,
     with_local_model,
 )
-from chatbot_app.rag.ingest import IngestConfig, IngestConfigError
+from chatbot_app.rag.ingest_jobs import IngestConfig, IngestConfigError
 from chatbot_app.rag.service import ServiceConfig, ServiceConfigError
 
 LOCAL = "local.wordllama-256"

@@ -20,7 +20,7 @@ import pytest
 from chatbot_app.core.aws import reset_clients
 from chatbot_app.handlers import doc_processor
 from chatbot_app.rag.embeddings import EmbeddingThrottled
-from chatbot_app.rag.ingest import ContinuationJob, ObjectJob
+from chatbot_app.rag.ingest_jobs import ContinuationJob, ObjectJob
 from chatbot_app.rag.store import VectorStore, WorkspaceSpec
 from chatbot_app.rag.uploads import UploadTarget, new_target
 from moto import mock_aws
@@ -233,7 +233,7 @@ def test_logs_carry_ids_and_counts_never_text(aws, queue, store: VectorStore,
 
 
 def test_configuration_from_the_environment() -> None:
-    from chatbot_app.rag.ingest import IngestConfig, IngestConfigError
+    from chatbot_app.rag.ingest_jobs import IngestConfig, IngestConfigError
 
     base = {"UPLOADS_BUCKET": "b", "INGEST_QUEUE_URL": "https://sqs/q", "MAX_UPLOAD_BYTES": "5000"}
     config = IngestConfig.from_env({**base, "UPLOAD_FORMATS": "pdf, txt", "EMBEDDING_MODELS": TITAN,

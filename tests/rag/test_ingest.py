@@ -20,7 +20,8 @@ from botocore.response import StreamingBody
 from botocore.stub import Stubber
 from chatbot_app.rag.chunking import ChunkingConfig, chunk_document
 from chatbot_app.rag.embeddings import BedrockEmbedder, EmbeddingError, EmbeddingThrottled
-from chatbot_app.rag.ingest import ContinuationJob, IngestConfig, ObjectJob, Processor
+from chatbot_app.rag.ingest import Processor
+from chatbot_app.rag.ingest_jobs import ContinuationJob, IngestConfig, ObjectJob
 from chatbot_app.rag.parsers import CONTENT_TYPES, detect_format, parse
 from chatbot_app.rag.store import VectorStore, WorkspaceSpec
 from chatbot_app.rag.uploads import UploadTarget, new_target

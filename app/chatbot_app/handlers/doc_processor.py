@@ -24,15 +24,8 @@ from urllib.parse import unquote_plus
 
 from ..rag.db import DatabaseConfigError, connector_from_env
 from ..rag.embeddings import with_local_model
-from ..rag.ingest import (
-    ContinuationJob,
-    IngestConfig,
-    IngestConfigError,
-    ObjectJob,
-    Outcome,
-    Processor,
-    bedrock_embedders,
-)
+from ..rag.ingest import Outcome, Processor, bedrock_embedders
+from ..rag.ingest_jobs import ContinuationJob, IngestConfig, IngestConfigError, ObjectJob
 from ..rag.store import VectorStore
 
 log = logging.getLogger(__name__)
