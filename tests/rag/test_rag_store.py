@@ -8,6 +8,7 @@ import uuid
 
 import psycopg
 import pytest
+from chatbot_app.rag import store as store_module
 from chatbot_app.rag.filters import Equals, FilterSet, In, Range
 from chatbot_app.rag.migrations import Migration, MigrationError, load_migrations, migrate
 from chatbot_app.rag.store import ChunkInput, StoreError, VectorStore, WorkspaceSpec
@@ -55,11 +56,16 @@ def test_migrations_apply_once_and_record_versions(fresh_db) -> None:
             "SELECT indexname, indexdef FROM pg_indexes"
             " WHERE schemaname = 'rag' AND indexname LIKE 'chunks_hnsw%'").fetchall())
         assert set(indexes) == {"chunks_hnsw_256", "chunks_hnsw_512", "chunks_hnsw_1024", "chunks_hnsw_1536"}
-        assert all("hnsw" in d and "vector_cosine_ops" in d for d in indexes.values())
-        forced = conn.execute(
-            "SELECT relname FROM pg_class WHERE relnamespace = 'rag'::regnamespace AND relrowsecurity"
-            " AND relforcerowsecurity").fetchall()
-        assert {r[0] for r in forced} == {"workspaces", "documents", "chunks"}
+        for name, definition in indexes.items():  # halfvec expression, cosine, m 8 (see 0002_hnsw.sql)
+            n = name.rsplit("_", 1)[1]
+            assert f"USING hnsw (((embedding)::halfvec({n})) halfvec_cosine_ops)" in definition, definition
+            assert "m='8'" in definition and "ef_construction='64'" in definition, definition
+            assert definition.endswith(f"WHERE (dims = {n})"), definition
+        tables = conn.execute("SELECT relname, relrowsecurity AND relforcerowsecurity FROM pg_class"
+                              " WHERE relnamespace = 'rag'::regnamespace AND relkind = 'r'").fetchall()
+        # Every table holding workspace data has forced RLS; only the migrations ledger has none.
+        assert {"workspaces", "documents", "chunks"} <= {name for name, forced in tables if forced}
+        assert {name for name, forced in tables if not forced} == {"schema_migrations"}
 
 
 def test_changed_applied_migration_is_refused(fresh_db) -> None:
@@ -225,6 +231,49 @@ def test_search_uses_the_hnsw_index(store: VectorStore, rag_db: str) -> None:
     assert "Index Scan using chunks_hnsw_256" in hybrid, hybrid
 
 
+def test_insert_in_batches_keeps_rows_and_full_precision(store: VectorStore, rag_db: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "INSERT_BATCH", 4)  # 11 chunks -> statements of 4, 4 and 3 rows
+    ws, doc = workspace(store), uuid.uuid4()
+    data = chunks(11, seed=12, text="batched", meta={"lang": "en"})
+    assert store.replace_chunks(ws, doc, "b.txt", 1, data) == "replaced"
+    with psycopg.connect(rag_db) as conn:
+        rows = conn.execute("SELECT ordinal, text, metadata, embedding::text FROM rag.chunks"
+                            " WHERE document_id = %s ORDER BY ordinal", (doc,)).fetchall()
+    assert [(r[0], r[1], r[2]) for r in rows] == [(c.ordinal, c.text, c.metadata) for c in data]
+    for (*_, text), chunk in zip(rows, data, strict=True):  # float4 kept, not the index's half precision
+        stored = [float(x) for x in text.strip("[]").split(",")]
+        assert stored == pytest.approx(list(chunk.embedding), rel=1e-6, abs=1e-7)
+    assert store_module.PackedChunk.of(data[0]).embedding.dims == DIM
+
+
+def test_exact_rerank_orders_what_half_precision_cannot(store: VectorStore, rag_db: str) -> None:
+    # Chunks at cosine 0.6, 0.59999, 0.59998, ... from q: half precision (the index's ordering) swaps
+    # some of them, the re-rank on the float4 vectors must not. Ordinals are shuffled against rank.
+    q, data = unit(77), []
+    for i in range(30):
+        r = unit(1000 + i)
+        dot = sum(x * y for x, y in zip(r, q, strict=True))
+        r = [x - dot * y for x, y in zip(r, q, strict=True)]  # orthogonal to q
+        scale, c = math.sqrt(sum(x * x for x in r)), 0.6 - 1e-5 * i
+        data.append(ChunkInput((7 * i) % 30, f"near {i}",
+                               [c * x + math.sqrt(1 - c * c) * y / scale for x, y in zip(q, r, strict=True)]))
+    ws = workspace(store)
+    store.replace_chunks(ws, uuid.uuid4(), "n.txt", 1, sorted(data, key=lambda c: c.ordinal))
+    exact = [c.ordinal for c in data[:5]]
+    with psycopg.connect(rag_db) as conn:
+        half = [r[0] for r in conn.execute(
+            "SELECT ordinal FROM rag.chunks WHERE workspace_id = %s ORDER BY"
+            " embedding::halfvec(256) <=> %s::vector::halfvec(256), id LIMIT 5", (ws, str(q)))]
+    assert half != exact  # the case the re-rank exists for
+    hits = store.search(ws, q, k=5)
+    assert [h.ordinal for h in hits] == exact
+    assert [h.score for h in hits] == pytest.approx([0.6 - 1e-5 * i for i in range(5)], abs=1e-6)
+    by_ordinal = {c.ordinal: c for c in data}
+    for hit in store.search(ws, q, k=5, query_text="near", hybrid=True):  # full precision there too
+        assert hit.similarity == pytest.approx(cosine(q, list(by_ordinal[hit.ordinal].embedding)), abs=1e-6)
+
+
 def test_hybrid_search_fuses_full_text_with_rrf(store: VectorStore) -> None:
     ws, doc = workspace(store, hybrid=True), uuid.uuid4()
     data = chunks(30, seed=9, text="generic words about nothing")
@@ -326,3 +375,23 @@ def test_store_refuses_to_run_inside_an_outer_transaction(app_uri: str) -> None:
         assert store.search(ws, unit(1), k=1) == []
     finally:
         store.close()
+
+
+# Benchmarks (tiny sizes; each starts its own embedded server) ------------------------------------------
+def test_benchmarks_run_and_print_their_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from tools import bench_ingest, bench_retrieval
+
+    assert bench_ingest.main(["--pages", "2", "--runs", "1", "--db", "--dims", "256", "--db-chunks", "60",
+                              "--existing", "100", "--doc-chunks", "25", "--writers", "1,2"]) == 0
+    out = capsys.readouterr().out
+    assert "command: .venv/bin/python -m tools.bench_ingest --pages 2" in out and "pages/s" in out
+    assert "halfvec_cosine_ops" in out
+    table = out[out.index("existing rows writers"):].splitlines()[1:5]
+    assert "without the HNSW index" in out
+    assert [line.split()[:3] for line in table] == [["0", "1", "60"], ["0", "2", "60"],
+                                                    ["100", "1", "60"], ["160", "2", "60"]]
+    assert bench_retrieval.main(["--chunks", "300", "--dims", "256", "--queries", "5", "--ef", "40,200",
+                                 "--batch", "100"]) == 0
+    out = capsys.readouterr().out
+    assert "command: python -m tools.bench_retrieval --chunks 300" in out
+    assert "200*" in out and "default ef_search 200" in out

@@ -14,10 +14,15 @@ Two rules carry the ID:
   guardrail. It is a separate, advisory rule because the key also rejects legitimate guardrail-less
   calls on the same actions (embedding and rerank models are invoked through InvokeModel), so whether
   it fits depends on how the role is split; the stack policy above is the enforced part.
+
+Guardrails apply to text generation, not to embedding or rerank models, so a statement whose every
+resource is an embedding or rerank foundation model (retrieval's own statement) counts as neither model
+use nor a missing condition. A wildcard resource, or any text model beside them, still counts.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import partial
 
@@ -75,6 +80,18 @@ USE_ACTIONS = (
 )
 # AWS managed policies that grant model invocation.
 MANAGED_INVOKE_POLICIES = ("AmazonBedrockFullAccess", "AmazonBedrockLimitedAccess")
+# Foundation models that embed or rerank text (no generation, so no guardrail applies to them).
+_RETRIEVAL_MODEL = re.compile(
+    r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]+::foundation-model/"
+    r"(amazon\.titan-embed-|cohere\.embed-|amazon\.nova-[a-z0-9-]*embeddings|amazon\.rerank-|cohere\.rerank-)"
+    r"[A-Za-z0-9.:_-]+$"
+)
+
+
+def retrieval_models_only(statement: Statement) -> bool:
+    """Every Resource is a known embedding or rerank model ARN (no wildcard, no NotResource)."""
+    return bool(statement.resources) and not statement.not_resources and all(
+        isinstance(r, str) and _RETRIEVAL_MODEL.match(r) for r in statement.resources)
 
 
 def grants(statement: Statement, actions: tuple[str, ...]) -> list[str]:
@@ -104,7 +121,7 @@ class Grants:
                 statements = parse_document(found.value)
             except DocumentError:
                 continue  # an invalid document grants nothing; the IAM rules report it
-            self.granting |= any(grants(s, USE_ACTIONS) for s in statements)
+            self.granting |= any(grants(s, USE_ACTIONS) and not retrieval_models_only(s) for s in statements)
 
     def add_managed(self, arns: Iterator[object]) -> None:
         for arn in arns:

@@ -21,7 +21,7 @@ from ..policy_documents import (
     parse_document,
 )
 from ..props import Known
-from .bedrock import INVOKE_ACTIONS, grants
+from .bedrock import INVOKE_ACTIONS, grants, retrieval_models_only
 
 CONDITION_KEY = "bedrock:guardrailidentifier"
 
@@ -61,7 +61,7 @@ def validate_condition(args: ResourceValidationArgs, report: ReportViolation) ->
         for index, statement in enumerate(statements):
             actions = grants(statement, INVOKE_ACTIONS)
             keys = {key.lower() for block in statement.conditions.values() for key in dict(block)}
-            if actions and CONDITION_KEY not in keys:
+            if actions and CONDITION_KEY not in keys and not retrieval_models_only(statement):
                 report(f"{path} {statement.label(index)} allows {', '.join(actions)} without the "
                        "bedrock:GuardrailIdentifier condition key.", None)
     if pending:
