@@ -12,138 +12,42 @@ dimension (migration 0002); the index's candidates are then re-ranked on the ful
 
 from __future__ import annotations
 
-import struct
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import psycopg
 from psycopg import sql
-from psycopg.adapt import Dumper
-from psycopg.pq import Format, TransactionStatus
+from psycopg.pq import TransactionStatus
 from psycopg.types import TypeInfo
 from psycopg.types.json import Jsonb
 
 from .filters import Equals, In, Range, compile_filters
+from .staging import Claim, ClaimOutcome, IngestionProgress, IngestionStaging, StagedChunk
+from .store_types import (
+    DIMENSIONS,
+    INSERT_BATCH,
+    RERANK_MIN,
+    RRF_K,
+    ChunkInput,
+    Document,
+    Embedding,
+    Hit,
+    Outcome,
+    PackedChunk,
+    StoreError,
+    WorkspaceSpec,
+    _EmbeddingDumper,
+)
 
-DIMENSIONS = (256, 512, 1024, 1536)
-RRF_K = 60  # Reciprocal Rank Fusion constant (Cormack et al. 2009)
-RERANK_MIN = 20  # vector search re-ranks max(2k, this) index candidates on the full vectors
-INSERT_BATCH = 1000  # chunks per INSERT statement: bounds one message at ~6 MB of 1536-dim vectors
-Outcome = Literal["replaced", "unchanged", "stale"]
+__all__ = [  # the store's public names, whichever module defines them
+    "DIMENSIONS", "INSERT_BATCH", "RERANK_MIN", "RRF_K", "ChunkInput", "Claim", "ClaimOutcome", "Document",
+    "Embedding", "Hit", "IngestionProgress", "Outcome", "PackedChunk", "StagedChunk", "StoreError",
+    "VectorStore", "WorkspaceSpec",
+]
 
-
-class StoreError(RuntimeError):
-    pass
-
-
-@dataclass(frozen=True)
-class Embedding:
-    """A float vector packed once into pgvector's binary wire format (dims, unused, float4 big-endian)."""
-
-    data: bytes
-    dims: int
-
-    @classmethod
-    def of(cls, values: Sequence[float]) -> Embedding:
-        n = len(values)
-        return cls(struct.pack(f">HH{n}f", n, 0, *values), n)
-
-
-class _EmbeddingDumper(Dumper):
-    format = Format.BINARY
-
-    def dump(self, obj: Embedding) -> bytes:
-        return obj.data
-
-
-@dataclass(frozen=True)
-class PackedChunk:
-    """A chunk ready for _insert_chunks, its embedding already in pgvector's wire format."""
-
-    ordinal: int
-    text: str
-    metadata: dict[str, Any]
-    embedding: Embedding
-
-    @classmethod
-    def of(cls, chunk: ChunkInput) -> PackedChunk:
-        return cls(chunk.ordinal, chunk.text, chunk.metadata, Embedding.of(chunk.embedding))
-
-
-@dataclass(frozen=True)
-class WorkspaceSpec:
-    name: str
-    embedding_model: str
-    dimension: int
-    chunk_size: int = 300
-    chunk_overlap: int = 50
-    hybrid_search: bool = False
-    id: uuid.UUID = field(default_factory=uuid.uuid4)
-
-
-@dataclass(frozen=True)
-class ChunkInput:
-    ordinal: int
-    text: str
-    embedding: Sequence[float]
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Document:
-    id: uuid.UUID
-    source: str
-    version: int
-    status: str
-    reason: str | None
-    chunk_count: int
-
-
-@dataclass(frozen=True)
-class Hit:
-    chunk_id: int
-    document_id: uuid.UUID
-    ordinal: int
-    text: str
-    metadata: dict[str, Any]
-    score: float  # cosine similarity, or the RRF score in hybrid search
-    similarity: float  # cosine similarity to the query embedding, in both modes
-
-
-ClaimOutcome = Literal["start", "resume", "busy", "done", "stale", "missing"]
-
-
-@dataclass(frozen=True)
-class StagedChunk:
-    ordinal: int
-    text: str
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class IngestionProgress:
-    """Where a multi-invocation ingestion stands (rag.ingestions plus counts of its staged chunks)."""
-
-    version: int
-    parsed: bool
-    next_page: int
-    total_pages: int | None
-    next_ordinal: int
-    chars: int
-    invocations: int
-    staged: int
-    pending: int  # staged chunks without an embedding yet
-
-
-@dataclass(frozen=True)
-class Claim:
-    outcome: ClaimOutcome
-    progress: IngestionProgress | None = None
-
-class VectorStore:
+class VectorStore(IngestionStaging):
     def __init__(self, connect: Callable[[], psycopg.Connection], *, ef_search: int = 200) -> None:
         self._connect = connect
         self._conn: psycopg.Connection | None = None
@@ -299,153 +203,7 @@ class VectorStore:
             return cur.rowcount == 1
 
     # Ingestion staging (several invocations per document; see migration 0004) --------------------------
-    def claim_ingestion(self, workspace_id: uuid.UUID, document_id: uuid.UUID, source: str, version: int,
-                        owner: uuid.UUID, lease_seconds: float, *, create: bool) -> Claim:
-        """Take the document's ingestion at `version` for `owner` until the lease ends.
-
-        start/resume: the caller owns it (the document is now processing). done: ready at this version.
-        stale: a newer version is known. busy: another live invocation holds it (its message carries the
-        work on). missing: no such workspace, or (create=False, a continuation) nothing left to continue.
-        """
-        with self._scope([workspace_id]) as cur:
-            cur.execute("SELECT 1 FROM rag.workspaces WHERE id = %s", (workspace_id,))
-            if cur.fetchone() is None:
-                return Claim("missing")
-            cur.execute("SELECT version, status FROM rag.documents WHERE workspace_id = %s AND id = %s"
-                        " FOR UPDATE", (workspace_id, document_id))
-            doc = cur.fetchone()
-            if doc is not None and doc[0] > version:
-                return Claim("stale")
-            if doc is not None and doc[0] == version and doc[1] == "ready":
-                return Claim("done")
-            cur.execute("SELECT version, lease_owner, lease_expires > now() FROM rag.ingestions"
-                        " WHERE workspace_id = %s AND document_id = %s FOR UPDATE",
-                        (workspace_id, document_id))
-            staging = cur.fetchone()
-            ours = staging is not None and staging[0] == version
-            if not create and not (ours and doc is not None and doc[0] == version and doc[1] != "failed"):
-                return Claim("missing")
-            if ours and staging[2] and staging[1] != owner:
-                return Claim("busy")
-            cur.execute(
-                "INSERT INTO rag.documents (workspace_id, id, source, version, status)"
-                " VALUES (%s, %s, %s, %s, 'processing') ON CONFLICT (workspace_id, id) DO UPDATE SET"
-                " source = excluded.source, version = excluded.version, status = 'processing', reason = NULL,"
-                " updated_at = now()",
-                (workspace_id, document_id, source, version),
-            )
-            lease = (owner, lease_seconds, workspace_id, document_id)
-            if ours:
-                cur.execute("UPDATE rag.ingestions SET lease_owner = %s, lease_expires = now()"
-                            " + make_interval(secs => %s), invocations = invocations + 1, updated_at = now()"
-                            " WHERE workspace_id = %s AND document_id = %s", lease)
-            else:  # first time, or an older version's staging that this newer version replaces
-                cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s",
-                            (workspace_id, document_id))
-                cur.execute("INSERT INTO rag.ingestions (lease_owner, lease_expires, workspace_id,"
-                            " document_id, version)"
-                            " VALUES (%s, now() + make_interval(secs => %s), %s, %s, %s)",
-                            (*lease, version))
-            return Claim("resume" if ours else "start", _progress(cur, workspace_id, document_id))
-
-    def stage_chunks(self, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int, owner: uuid.UUID,
-                     chunks: Sequence[StagedChunk], *, parsed: bool, next_page: int,
-                     total_pages: int | None, chars: int) -> IngestionProgress | None:
-        """Add parsed chunks and move the parse cursor in one transaction; None when the lease is lost."""
-        with self._scope([workspace_id]) as cur:
-            if not _holds(cur, workspace_id, document_id, version, owner):
-                return None
-            if chunks:
-                cur.execute(
-                    "INSERT INTO rag.staged_chunks (workspace_id, document_id, ordinal, text, metadata)"
-                    " SELECT %s, %s, o, t, m FROM unnest(%s::int[], %s::text[], %s::jsonb[]) AS u(o, t, m)",
-                    (workspace_id, document_id, [c.ordinal for c in chunks], [c.text for c in chunks],
-                     [Jsonb(c.metadata) for c in chunks]),
-                )
-            cur.execute(
-                "UPDATE rag.ingestions SET parsed = %s, next_page = %s, total_pages = %s, chars = %s,"
-                " next_ordinal = greatest(next_ordinal, %s), updated_at = now()"
-                " WHERE workspace_id = %s AND document_id = %s",
-                (parsed, next_page, total_pages, chars, max((c.ordinal + 1 for c in chunks), default=0),
-                 workspace_id, document_id),
-            )
-            return _progress(cur, workspace_id, document_id)
-
-    def pending_chunks(self, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,
-                       limit: int) -> list[StagedChunk]:
-        """The next staged chunks that still need an embedding, in document order."""
-        with self._scope([workspace_id]) as cur:
-            cur.execute(
-                "SELECT s.ordinal, s.text, s.metadata FROM rag.staged_chunks s JOIN rag.ingestions i"
-                " USING (workspace_id, document_id) WHERE s.workspace_id = %s AND s.document_id = %s"
-                " AND i.version = %s AND s.embedding IS NULL ORDER BY s.ordinal LIMIT %s",
-                (workspace_id, document_id, version, limit),
-            )
-            return [StagedChunk(*row) for row in cur.fetchall()]
-
-    def stage_embeddings(self, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,
-                         owner: uuid.UUID, embeddings: Sequence[tuple[int, Sequence[float]]]
-                         ) -> IngestionProgress | None:
-        packed = [(Embedding.of(vector), workspace_id, document_id, ordinal)
-                  for ordinal, vector in embeddings]
-        with self._scope([workspace_id]) as cur:
-            if not _holds(cur, workspace_id, document_id, version, owner):
-                return None
-            cur.executemany("UPDATE rag.staged_chunks SET embedding = %b"
-                            " WHERE workspace_id = %s AND document_id = %s AND ordinal = %s", packed)
-            cur.execute("UPDATE rag.ingestions SET updated_at = now() WHERE workspace_id = %s"
-                        " AND document_id = %s", (workspace_id, document_id))
-            return _progress(cur, workspace_id, document_id)
-
-    def finish_ingestion(self, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,
-                         owner: uuid.UUID) -> tuple[Literal["ready", "stale", "lost"], int]:
-        """Swap the staged chunks in for the document's current ones and mark it ready, atomically: readers
-        see the old version or the new one, never a mix. Returns the outcome and the chunk count."""
-        with self._scope([workspace_id]) as cur:
-            cur.execute("SELECT version FROM rag.documents WHERE workspace_id = %s AND id = %s FOR UPDATE",
-                        (workspace_id, document_id))
-            doc = cur.fetchone()
-            if doc is None or not _holds(cur, workspace_id, document_id, version, owner):
-                return "lost", 0
-            if doc[0] != version:  # a newer upload was registered meanwhile; its ingestion takes over
-                cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s",
-                            (workspace_id, document_id))
-                return "stale", 0
-            if _progress(cur, workspace_id, document_id).pending:
-                raise StoreError("cannot finish an ingestion whose chunks are not all embedded")
-            scope = (workspace_id, document_id)
-            cur.execute("DELETE FROM rag.chunks WHERE workspace_id = %s AND document_id = %s", scope)
-            cur.execute("INSERT INTO rag.chunks (workspace_id, document_id, ordinal, text, metadata,"
-                        " embedding) SELECT workspace_id, document_id, ordinal, text, metadata, embedding"
-                        " FROM rag.staged_chunks WHERE workspace_id = %s AND document_id = %s"
-                        " ORDER BY ordinal", scope)
-            count = cur.rowcount
-            cur.execute("UPDATE rag.documents SET status = 'ready', reason = NULL, chunk_count = %s,"
-                        " updated_at = now() WHERE workspace_id = %s AND id = %s", (count, *scope))
-            cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s", scope)
-            return "ready", count
-
-    def fail_ingestion(self, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,
-                       reason: str) -> bool:
-        """Record why this version failed and drop its staging; the previous version's chunks stay."""
-        with self._scope([workspace_id]) as cur:
-            cur.execute(
-                "UPDATE rag.documents SET status = 'failed', reason = %s, updated_at = now()"
-                " WHERE workspace_id = %s AND id = %s AND version = %s AND status <> 'ready'",
-                (reason[:2000] or "failed", workspace_id, document_id, version),
-            )
-            failed = cur.rowcount == 1
-            cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s"
-                        " AND version = %s", (workspace_id, document_id, version))
-            return failed
-
-    def release_ingestion(self, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,
-                          owner: uuid.UUID) -> None:
-        """End the lease early so the continuation message can pick the work up at once."""
-        with self._scope([workspace_id]) as cur:
-            cur.execute("UPDATE rag.ingestions SET lease_owner = NULL, lease_expires = now()"
-                        " WHERE workspace_id = %s AND document_id = %s AND version = %s AND lease_owner = %s",
-                        (workspace_id, document_id, version, owner))
+    # Ingestion staging: IngestionStaging (staging.py) ---------------------------------------------
 
     # Retrieval --------------------------------------------------------------------------------------
     def search(self, workspace_id: uuid.UUID, embedding: Sequence[float], *, k: int = 5,
@@ -526,28 +284,6 @@ _HYBRID = (
     " SELECT c.id, c.document_id, c.ordinal, c.text, c.metadata, f.rrf::float8, 1 - ({exact})"
     " FROM f JOIN rag.chunks c ON c.id = f.id ORDER BY f.rrf DESC, c.id LIMIT %(k)s"
 )
-
-
-def _holds(cur: psycopg.Cursor, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,
-           owner: uuid.UUID) -> bool:
-    """Lock the ingestion row if `owner` still holds it at `version` (not taken over by a newer upload)."""
-    cur.execute("SELECT 1 FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s AND version = %s"
-                " AND lease_owner = %s FOR UPDATE", (workspace_id, document_id, version, owner))
-    return cur.fetchone() is not None
-
-
-def _progress(cur: psycopg.Cursor, workspace_id: uuid.UUID, document_id: uuid.UUID) -> IngestionProgress:
-    cur.execute(
-        "SELECT i.version, i.parsed, i.next_page, i.total_pages, i.next_ordinal, i.chars, i.invocations,"
-        " count(s.ordinal), count(s.ordinal) FILTER (WHERE s.embedding IS NULL) FROM rag.ingestions i"
-        " LEFT JOIN rag.staged_chunks s USING (workspace_id, document_id)"
-        " WHERE i.workspace_id = %s AND i.document_id = %s GROUP BY i.workspace_id, i.document_id",
-        (workspace_id, document_id),
-    )
-    row = cur.fetchone()
-    if row is None:
-        raise StoreError(f"no ingestion in progress for document {document_id}")
-    return IngestionProgress(*row)
 
 
 def _insert_chunks(cur: psycopg.Cursor, workspace_id: uuid.UUID, document_id: uuid.UUID,
