@@ -8,11 +8,12 @@ STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
 # Per-stack pack config, when the repo has one (policies/config/<stack>.json).
 PACK_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 
-.PHONY: help venv preview stacks test lint deploy bench docs package clean
+.PHONY: help venv preview stacks test lint deploy bench docs package clean e2e
 
 help:
 	@echo "make preview [STACK=dev]   offline preview of one stack with the policy pack (no cloud, no CLI)"
-	@echo "make test                  the whole test suite"
+	@echo "make test                  the whole test suite except the browser tests"
+	@echo "make e2e                   browser tests on the local server (installs Debian's chromium if missing)"
 	@echo "make lint                  ruff and bandit"
 	@echo "make stacks                offline preview of every Pulumi.<stack>.yaml; fails on mandatory violations"
 	@echo "make bench                 offline preview timings (dev, prod) and policy analysis growth with stack size"
@@ -42,8 +43,9 @@ stacks: $(STAMP)
 			$$( [ -f $$config ] && echo --policy-pack-config $$config ); \
 	done
 
+# The browser tests run in `make e2e` (CI runs both), so a machine with chromium does not run them twice.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --ignore=tests/e2e
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -77,3 +79,13 @@ clean:
 .PHONY: serve
 serve: $(STAMP)
 	$(BIN)/python -m tools.local_server $(ARGS)
+
+# End-to-end tests: headless Debian Chromium (driven by Playwright; never `playwright install`) against the
+# local server in local mode. Installs chromium + chromium-driver with apt-get when missing (needs root).
+e2e: $(STAMP)
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "== installing Debian's chromium and chromium-driver"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
+	fi
+	@mkdir -p reports/screenshots
+	E2E_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/e2e

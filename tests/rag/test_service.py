@@ -11,6 +11,7 @@ import math
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -185,6 +186,7 @@ def test_register_upload_and_list_documents(call) -> None:
     document = ok(call(event))["document"]
     assert document["id"] == doc and document["status"] == "queued" and document["chunkCount"] == 0
     assert document["fileName"] == "Report 2024.pdf" and document["reason"] is None
+    assert datetime.fromisoformat(document["updatedAt"]).tzinfo is not None
     assert ok(call(event))["document"] == document  # a retry of the same version is idempotent
     err(call({**event, "version": 5}), 409, "version")
     newer = ok(call({**event, "version": event["version"] + 1}))["document"]

@@ -92,7 +92,7 @@ def _workspace_json(ws: WorkspaceSpec) -> dict[str, Any]:
 
 
 def _document_json(doc: Document) -> dict[str, Any]:
-    updated = getattr(doc, "updated_at", None)  # present once the store reports it
+    updated = doc.updated_at
     return {"id": str(doc.id), "fileName": doc.source, "version": doc.version, "status": doc.status,
             "reason": doc.reason, "chunkCount": doc.chunk_count,
             "updatedAt": updated.isoformat() if updated is not None else None}

@@ -190,7 +190,7 @@ class VectorStore(IngestionStaging):
     def list_documents(self, workspace_id: uuid.UUID) -> list[Document]:
         with self._scope([workspace_id]) as cur:
             cur.execute(
-                "SELECT id, source, version, status, reason, chunk_count FROM rag.documents"
+                "SELECT id, source, version, status, reason, chunk_count, updated_at FROM rag.documents"
                 " WHERE workspace_id = %s ORDER BY source, id",
                 (workspace_id,),
             )

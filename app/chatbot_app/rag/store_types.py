@@ -7,6 +7,7 @@ import struct
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 from psycopg.adapt import Dumper
@@ -84,6 +85,7 @@ class Document:
     status: str
     reason: str | None
     chunk_count: int
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True)
