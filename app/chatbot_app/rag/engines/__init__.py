@@ -1,0 +1,11 @@
+"""Retrieval engines behind one interface (issue 6). A workspace chooses its engine when it is created.
+
+Engines: `pgvector` (Aurora PostgreSQL, rag/store.py), `opensearch` (OpenSearch Serverless), `kendra`
+(an index the stack creates or an existing one), `bedrock-kb` (an existing Bedrock knowledge base). Every
+engine answers `retrieve`; engines that hold the stack's own chunks also take `upsert` and `delete`
+(Kendra and knowledge bases ingest from their own data sources, so those refuse writes).
+"""
+
+from .base import EngineError, Passage, RetrievalEngine, RetrievalQuery, WritableEngine
+
+__all__ = ["EngineError", "Passage", "RetrievalEngine", "RetrievalQuery", "WritableEngine"]
