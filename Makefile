@@ -44,8 +44,11 @@ stacks: $(STAMP)
 	done
 
 # The browser tests run in `make e2e` (CI runs both), so a machine with chromium does not run them twice.
+# A temp root of our own: the embedded PostgreSQL runs as an unprivileged user that must traverse it, and
+# another pytest run resets the permissions of the shared /tmp/pytest-of-<user>.
+TEST_TMP ?= /tmp/chatbot-pytest
 test: $(STAMP)
-	$(BIN)/python -m pytest --ignore=tests/e2e
+	$(BIN)/python -m pytest --ignore=tests/e2e --basetemp=$(TEST_TMP)/test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -88,4 +91,4 @@ e2e: $(STAMP)
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
 	fi
 	@mkdir -p reports/screenshots
-	E2E_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/e2e
+	E2E_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/e2e --basetemp=$(TEST_TMP)/e2e

@@ -19,6 +19,12 @@ def test_admin_changes_a_runtime_setting_and_it_persists(tab: Tab, base_url: str
     expect(page.get_by_test_id("admin-link")).to_be_visible()
     expect(page.get_by_test_id("admin-link")).to_have_attribute("aria-current", "page")
     expect(page.get_by_test_id("settings-form")).to_be_visible()
+    # Every control stays inside the form's panel (a long model name once pushed the select out of it).
+    panel = page.get_by_test_id("settings-form").bounding_box()
+    assert panel
+    for name in ("defaultModel", "temperature", "systemPrompt"):
+        box = page.get_by_test_id(f"setting-{name}").bounding_box()
+        assert box and box["x"] + box["width"] <= panel["x"] + panel["width"], (name, box, panel)
     meta = page.get_by_test_id("settings-meta")
     version = int(meta.get_attribute("data-version") or "-1")
     temperature = page.get_by_test_id("setting-temperature")

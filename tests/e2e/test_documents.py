@@ -45,6 +45,10 @@ def upload_and_wait_ready(page: Page, workspace_id: str, path: Any) -> None:
     expect(row).to_have_attribute("data-status", "ready", timeout=PROCESSING_TIMEOUT_MS)
     expect(row.get_by_test_id("document-status")).to_have_text("Ready")
     expect(row.get_by_test_id("document-reason")).to_have_count(0)
+    expect(item.get_by_test_id("upload-status")).to_have_text("Ready.")  # no longer "processing starts"
+    updated = row.get_by_test_id("document-updated").locator("time")
+    expect(updated).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+    expect(updated).to_have_text(re.compile(r"\d{4}"))  # a local date and time, not "—"
 
 
 def new_chat_bound_to(page: Page, workspace_name: str) -> str:

@@ -59,11 +59,32 @@ export function formatCount(n) {
   return Number.isFinite(value) ? value.toLocaleString('en-US') : String(n);
 }
 
-export function formatDateTime(iso) {
-  if (!iso) return '';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return String(iso);
+/** An ISO 8601 time as a Date (null when empty or unreadable). Python's isoformat() gives microseconds,
+ * which not every engine parses: the fraction is cut to milliseconds first. */
+export function parseIso(iso) {
+  if (!iso) return null;
+  const date = new Date(String(iso).replace(/(\.\d{3})\d+/, '$1'));
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** A time in the user's locale and time zone; `empty` when there is none, the text itself if unreadable. */
+export function formatDateTime(iso, empty = '') {
+  if (!iso) return empty;
+  const date = parseIso(iso);
+  if (!date) return String(iso);
   return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** What an upload's status line says once its file is stored, from the document's row (null: not listed). */
+export function processingStatus(doc) {
+  if (!doc) return { text: 'No longer in this workspace.', failed: false };
+  if (doc.status === 'queued') return { text: 'Uploaded; processing starts shortly.', failed: false };
+  if (doc.status === 'processing') return { text: 'Uploaded; processing…', failed: false };
+  if (doc.status === 'ready') return { text: 'Ready.', failed: false };
+  if (doc.status === 'failed') {
+    return { text: `Processing failed: ${doc.reason || 'no reason was given'}`, failed: true };
+  }
+  return { text: `Status: ${doc.status}`, failed: false };
 }
 
 /** A session title from a question: its first line, at most `max` characters, cut at a word. */

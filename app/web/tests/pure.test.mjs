@@ -4,7 +4,9 @@ import { test } from 'node:test';
 
 import { errorFrom, isRetrievalDisabled } from '../js/api.js';
 import { validateConfig, modeLabel } from '../js/config.js';
-import { contentTypeFor, formatBytes, fractionUsed, locationLabel, titleFrom } from '../js/format.js';
+import {
+  contentTypeFor, formatBytes, formatDateTime, fractionUsed, locationLabel, parseIso, processingStatus, titleFrom,
+} from '../js/format.js';
 import { base64url, challengeFor, newPkce } from '../js/pkce.js';
 import { href, parseRoute } from '../js/router.js';
 import { decodeJwtPayload, refreshDueAt, tokenSetFrom, userFromClaims } from '../js/tokens.js';
@@ -51,6 +53,32 @@ test('source locations and other formatting', () => {
   assert.equal(fractionUsed({ used: 5, limit: 10 }), 0.5);
   assert.equal(fractionUsed({ used: 50, limit: 10 }), 1);
   assert.equal(fractionUsed({ used: 1, limit: 0 }), 0);
+});
+
+test('document times: ISO 8601 from the API (Python isoformat) to the local date and time', () => {
+  const local = { dateStyle: 'medium', timeStyle: 'short' };
+  assert.equal(parseIso('2024-05-01T12:34:56.123456+00:00').toISOString(), '2024-05-01T12:34:56.123Z');
+  assert.equal(parseIso('2024-05-01T14:34:56+02:00').toISOString(), '2024-05-01T12:34:56.000Z');
+  assert.equal(parseIso('2024-05-01T12:34:56Z').toISOString(), '2024-05-01T12:34:56.000Z');
+  assert.equal(parseIso(''), null);
+  assert.equal(parseIso('not a date'), null);
+  assert.equal(formatDateTime('2024-05-01T12:34:56.123456+00:00'),
+    new Date(Date.UTC(2024, 4, 1, 12, 34, 56)).toLocaleString(undefined, local));
+  assert.equal(formatDateTime(null, '—'), '—');
+  assert.equal(formatDateTime('', '—'), '—');
+  assert.equal(formatDateTime(undefined), '');
+  assert.equal(formatDateTime('yesterday-ish', '—'), 'yesterday-ish');
+});
+
+test("an upload's status line follows its document", () => {
+  assert.deepEqual(processingStatus({ status: 'queued' }), { text: 'Uploaded; processing starts shortly.', failed: false });
+  assert.deepEqual(processingStatus({ status: 'processing' }), { text: 'Uploaded; processing…', failed: false });
+  assert.deepEqual(processingStatus({ status: 'ready', chunkCount: 3 }), { text: 'Ready.', failed: false });
+  assert.deepEqual(processingStatus({ status: 'failed', reason: 'the PDF is encrypted' }),
+    { text: 'Processing failed: the PDF is encrypted', failed: true });
+  assert.deepEqual(processingStatus({ status: 'failed', reason: null }),
+    { text: 'Processing failed: no reason was given', failed: true });
+  assert.equal(processingStatus(null).text, 'No longer in this workspace.');
 });
 
 test('PKCE S256 matches RFC 7636 appendix B', async () => {

@@ -17,6 +17,11 @@ export function mountChat(ctx, route) {
   const state = {
     sessionId: route.sessionId, session: null, waiting: null, sending: false, stallTimer: null, alive: true,
     asked: new Set(), // answers to questions typed in this view (their question is on screen)
+    // Exchanges typed in this view and not seen stored yet ({question, messageId}): a load keeps them.
+    local: [],
+    loaded: false, // a load has rendered: a later failed one keeps the screen
+    loads: 0, // only the latest load renders (loads can overlap: mount, answers from elsewhere, stalls)
+    shown: 0, // counts showSession calls: a load does not undo a newer one (a rename, a workspace)
   };
   const answers = new Map(); // messageId -> AnswerView
 
@@ -63,22 +68,30 @@ export function mountChat(ctx, route) {
   else input.focus();
 
   async function load({ focus = false } = {}) {
+    state.loads += 1;
+    const ticket = state.loads;
+    const shown = state.shown;
     let detail;
     try {
       detail = await api.getSession(state.sessionId);
     } catch (error) {
-      if (!state.alive) return;
+      if (!state.alive || ticket !== state.loads) return;
       if (error.status === 404) shell.render(notFound('This chat does not exist or was deleted.'));
-      else messages.replaceChildren(inlineError(error));
+      else if (state.loaded || state.local.length || answers.size) {
+        shell.showError(error, 'Could not reload the chat'); // keep what is on screen
+      } else messages.replaceChildren(inlineError(error));
       return;
     }
-    if (!state.alive) return;
-    showSession(detail.session);
+    if (!state.alive || ticket !== state.loads) return;
+    state.loaded = true;
+    if (state.shown === shown) showSession(detail.session);
+    const stored = new Set(detail.messages.map((message) => message.messageId));
+    // Questions typed here after the load was asked for are not in it: they (and their answers) stay.
+    state.local = state.local.filter((entry) => !entry.messageId || !stored.has(entry.messageId));
+    const previous = new Map(answers);
     messages.replaceChildren();
     answers.clear();
-    const stored = new Set();
     for (const message of detail.messages) {
-      stored.add(message.messageId);
       if (message.role === 'user') {
         messages.append(questionElement(message.text, message.messageId));
       } else {
@@ -88,29 +101,42 @@ export function mountChat(ctx, route) {
         view.finish(message.text, message.feedback);
       }
     }
+    for (const entry of state.local) {
+      messages.append(entry.question);
+      const stream = entry.messageId ? streams.get(entry.messageId) : null;
+      if (stream && isLive(stream)) replay(stream);
+      else if (previous.has(entry.messageId)) attachAnswer(previous.get(entry.messageId)); // over, not stored
+    }
     // Answers still streaming (asked here, or in another tab) continue below the stored ones.
     for (const stream of streams.forSession(state.sessionId)) {
-      if (!stored.has(stream.messageId) && (stream.state === 'pending' || stream.state === 'streaming')) {
-        replay(stream);
-      }
+      if (!stored.has(stream.messageId) && !answers.has(stream.messageId) && isLive(stream)) replay(stream);
     }
-    if (!detail.messages.length && !answers.size) messages.append(empty);
+    if (state.waiting && stored.has(state.waiting)) setWaiting(null); // stored: its end frame was missed
+    if (!messages.childElementCount) messages.append(empty);
     scrollToEnd();
     if (focus) input.focus();
   }
 
   function showSession(session) {
+    state.shown += 1;
     state.session = session;
     title.textContent = session.title;
     workspaces.set(session.workspaceId ?? null);
   }
 
   function addAnswer(messageId) {
-    const view = new AnswerView({ sessionId: state.sessionId, messageId, api, shell });
-    answers.set(messageId, view);
+    return attachAnswer(new AnswerView({ sessionId: state.sessionId, messageId, api, shell }));
+  }
+
+  function attachAnswer(view) {
+    answers.set(view.messageId, view);
     empty.remove();
     messages.append(view.element);
     return view;
+  }
+
+  function isLive(stream) {
+    return stream.state === 'pending' || stream.state === 'streaming';
   }
 
   function replay(stream) {
@@ -118,7 +144,7 @@ export function mountChat(ctx, route) {
     if (stream.modelId) view.setModel(stream.modelId);
     if (stream.sources) view.setSources(stream.sources);
     if (stream.text) view.setText(stream.text);
-    if (stream.state === 'pending' || stream.state === 'streaming') setWaiting(stream.messageId);
+    if (isLive(stream)) setWaiting(stream.messageId);
     return view;
   }
 
@@ -175,17 +201,20 @@ export function mountChat(ctx, route) {
       if (!state.sessionId) await createSession(text);
       question = questionElement(text);
       question.dataset.state = 'sending';
+      const entry = { question, messageId: null };
+      state.local.push(entry);
       empty.remove();
       messages.append(question);
       scrollToEnd();
       const { messageId } = await api.sendMessage(state.sessionId, text, models.value());
+      entry.messageId = messageId;
       question.dataset.state = 'sent';
       input.value = '';
       state.asked.add(messageId);
       const stream = streams.expect(state.sessionId, messageId);
       if (!answers.has(messageId)) addAnswer(messageId);
       // Frames can beat the 202: wait only if the answer is not already over.
-      if (stream.state === 'pending' || stream.state === 'streaming') setWaiting(messageId);
+      if (isLive(stream)) setWaiting(messageId);
       scrollToEnd();
       nameAfterFirstQuestion(text);
     } catch (error) {

@@ -2,7 +2,7 @@
 // upload with progress (register -> presigned POST -> the doc processor picks it up); delete.
 
 import { el } from '../dom.js';
-import { contentTypeFor, formatBytes, formatDateTime, UPLOAD_ACCEPT } from '../format.js';
+import { contentTypeFor, formatBytes, formatDateTime, processingStatus, UPLOAD_ACCEPT } from '../format.js';
 import { href } from '../router.js';
 import { postPresigned } from '../upload.js';
 import { inlineError, notAllowed, notFound, page } from './common.js';
@@ -64,6 +64,7 @@ export function mountDocuments(ctx, route) {
     }
     if (!state.alive) return;
     renderDocuments();
+    showProcessing();
     // Poll while the processor works on something (or an upload may have just landed).
     if (state.documents.some((d) => BUSY.has(d.status)) || state.uploading > 0) {
       clearTimeout(state.timer); // refreshes can overlap (uploads, deletes): keep one poll loop
@@ -92,11 +93,25 @@ export function mountDocuments(ctx, route) {
       el('td', { class: 'file-name', dataset: { testid: 'document-name' } }, doc.fileName),
       el('td', {}, status, doc.reason ? el('span', { class: 'status-reason', dataset: { testid: 'document-reason' } }, ` — ${doc.reason}`) : null),
       el('td', {}, String(doc.chunkCount ?? 0)),
-      el('td', {}, formatDateTime(doc.updatedAt)),
+      el('td', { dataset: { testid: 'document-updated' } },
+        doc.updatedAt ? el('time', { datetime: doc.updatedAt }, formatDateTime(doc.updatedAt)) : '—'),
       el('td', {}, el('button', {
         type: 'button', class: 'button small danger', 'aria-label': `Delete document “${doc.fileName}”`,
         dataset: { testid: 'delete-document' }, on: { click: () => remove(doc) },
       }, 'Delete')));
+  }
+
+  // Uploaded files' status lines follow their document until it is ready or failed.
+  function showProcessing() {
+    for (const item of uploads.querySelectorAll('[data-testid="upload-item"][data-state="done"]')) {
+      const doc = state.documents.find((d) => d.id === item.dataset.documentId) ?? null;
+      const { text, failed } = processingStatus(doc);
+      const status = item.querySelector('[data-testid="upload-status"]');
+      if (status.textContent === text) continue;
+      status.textContent = text;
+      status.classList.toggle('inline-error', failed);
+      if (!doc || !BUSY.has(doc.status)) shell.announce(`${item.dataset.fileName}: ${text}`);
+    }
   }
 
   async function upload(file) {
@@ -118,7 +133,7 @@ export function mountDocuments(ctx, route) {
         status.textContent = `Uploading ${Math.round(fraction * 100)}%`;
       }).promise;
       item.dataset.state = 'done';
-      status.textContent = 'Uploaded; processing starts shortly.';
+      status.textContent = processingStatus({ status: 'queued' }).text; // until the next refresh says more
       shell.announce(`${file.name} uploaded`);
     } catch (error) {
       item.dataset.state = 'failed';
