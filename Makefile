@@ -48,6 +48,7 @@ stacks: $(STAMP)
 # another pytest run resets the permissions of the shared /tmp/pytest-of-<user>.
 TEST_TMP ?= /tmp/chatbot-pytest
 test: $(STAMP)
+	@mkdir -p $(TEST_TMP)
 	$(BIN)/python -m pytest --ignore=tests/e2e --basetemp=$(TEST_TMP)/test
 
 lint: $(STAMP)
@@ -90,5 +91,5 @@ e2e: $(STAMP)
 		echo "== installing Debian's chromium and chromium-driver"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
 	fi
-	@mkdir -p reports/screenshots
+	@mkdir -p reports/screenshots $(TEST_TMP)
 	E2E_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/e2e --basetemp=$(TEST_TMP)/e2e
