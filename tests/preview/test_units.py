@@ -246,3 +246,18 @@ def test_deploy_outputs_give_host_names_that_look_like_host_names():
     _, outputs = _synth.deploy_outputs("aws:cloudfront/distribution:Distribution", "Site", {}, "us-east-1")
     assert outputs["domainName"] == outputs["domainName"].lower()
     assert outputs["domainName"].endswith(".cloudfront.offline.invalid")
+
+
+def test_deploy_mode_arns_of_global_services_have_no_region() -> None:
+    role_arn = _synth.deploy_outputs("aws:iam/role:Role", "r", {}, "eu-west-1")[1]["arn"]
+    queue_arn = _synth.deploy_outputs("aws:sqs/queue:Queue", "q", {}, "eu-west-1")[1]["arn"]
+    assert role_arn.startswith("arn:aws:iam::111122223333:role/")
+    assert queue_arn.startswith("arn:aws:sqs:eu-west-1:111122223333:")
+
+
+def test_deploy_mode_gives_an_rds_managed_master_secret() -> None:
+    inputs = {"manageMasterUserPassword": True, "masterUserSecretKmsKeyId": "arn:aws:kms:eu-west-1:1:key/k"}
+    outputs = _synth.deploy_outputs("aws:rds/cluster:Cluster", "db", inputs, "eu-west-1")[1]
+    (secret,) = outputs["masterUserSecrets"]
+    assert secret["secretArn"].startswith("arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!")
+    assert secret["kmsKeyId"] == inputs["masterUserSecretKmsKeyId"]

@@ -85,6 +85,9 @@ def _kind(annotation: Any) -> str:
     return "object" if "outputs." in text else "unknown"
 
 
+_GLOBAL_SERVICES = frozenset({"iam", "cloudfront", "route53", "organizations", "shield"})
+
+
 def _service(token: str) -> str:
     located = _module_and_class(token)
     return located[0].rsplit(".", 1)[-1].replace("pulumi_", "") if located else "resource"
@@ -98,7 +101,10 @@ def _value(kind: str, prop: str, token: str, name: str, region: str, resource_id
     if kind == "str":
         if prop == "arn" or prop.endswith("Arn"):
             resource = _CAMEL.sub("-", token.rsplit(":", 1)[-1]).lower()
-            return f"arn:aws:{_service(token)}:{region}:{ACCOUNT_ID}:{resource}/{resource_id}"
+            service = _service(token)
+            # Global services' ARNs carry no region (arn:aws:iam::<account>:role/...).
+            located = "" if service in _GLOBAL_SERVICES else region
+            return f"arn:aws:{service}:{located}:{ACCOUNT_ID}:{resource}/{resource_id}"
         if prop.lower().endswith(("domainname", "dnsname", "endpoint", "hostname")):
             # A host name: lower-case labels, so code that validates origins accepts it.
             return f"{resource_id.lower()}.{_service(token)}.offline.invalid"
