@@ -44,12 +44,12 @@ stacks: $(STAMP)
 	done
 
 # The browser tests run in `make e2e` (CI runs both), so a machine with chromium does not run them twice.
-# A temp root of our own: the embedded PostgreSQL runs as an unprivileged user that must traverse it, and
-# another pytest run resets the permissions of the shared /tmp/pytest-of-<user>.
-TEST_TMP ?= /tmp/chatbot-pytest
+# A temp root of our own per run: the embedded PostgreSQL runs as an unprivileged user that must traverse it,
+# and other pytest runs reset the permissions of the shared /tmp/pytest-of-<user> or reuse a fixed path.
 test: $(STAMP)
-	@mkdir -p $(TEST_TMP)
-	$(BIN)/python -m pytest --ignore=tests/e2e --basetemp=$(TEST_TMP)/test
+	@tmp=$$(mktemp -d /tmp/chatbot-test.XXXXXX); \
+	$(BIN)/python -m pytest --ignore=tests/e2e --basetemp=$$tmp/pytest; status=$$?; \
+	rm -rf $$tmp; exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -91,5 +91,7 @@ e2e: $(STAMP)
 		echo "== installing Debian's chromium and chromium-driver"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; \
 	fi
-	@mkdir -p reports/screenshots $(TEST_TMP)
-	E2E_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/e2e --basetemp=$(TEST_TMP)/e2e
+	@mkdir -p reports/screenshots
+	@tmp=$$(mktemp -d /tmp/chatbot-e2e.XXXXXX); \
+	E2E_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q tests/e2e --basetemp=$$tmp/pytest; status=$$?; \
+	rm -rf $$tmp; exit $$status
