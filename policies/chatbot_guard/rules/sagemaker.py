@@ -44,7 +44,8 @@ def third_party_sources(props: Any, path: str) -> list[str]:
     """Where the container's weights come from, when that is not AWS-hosted storage."""
     sources: list[str] = []
     hub_id = require_known(props, f'{path}.environment["{HF_ENV}"]')
-    if hub_id:
+    # A path (TGI's /opt/ml/model) names weights SageMaker copied in from modelDataUrl/Source, not a hub.
+    if hub_id and not str(hub_id).startswith("/"):
         sources.append(f"huggingface.co/{hub_id} ({path}.environment.{HF_ENV})")
     url = require_known(props, f"{path}.modelDataUrl")
     if url and not str(url).startswith("s3://"):

@@ -55,6 +55,14 @@ CASES = [
     ),
     BASE.mutate(
         T,
+        "HF_MODEL_ID pointing at the local copy of S3 weights (TGI) is not a hub",
+        "mistral",
+        "primaryContainer.environment",
+        {"HF_MODEL_ID": "/opt/ml/model"},
+        expect="pass",
+    ),
+    BASE.mutate(
+        T,
         "non-S3 model URL",
         "mistral",
         "primaryContainer.modelDataUrl",
