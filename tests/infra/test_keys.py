@@ -100,7 +100,8 @@ def test_keys_rotate_and_follow_retention(pulumi_mocks, retain: bool, window: in
 
 
 def test_data_key_admits_s3_event_notifications_to_encrypted_queues_of_this_account_only() -> None:
-    s3 = statements(key_policy(ACCOUNT_ID, "aws", "eu-west-1", "data"))["S3EventNotificationsToEncryptedQueues"]
+    data_policy = statements(key_policy(ACCOUNT_ID, "aws", "eu-west-1", "data"))
+    s3 = data_policy["S3EventNotificationsToEncryptedQueues"]
     assert s3["Principal"] == {"Service": "s3.amazonaws.com"}
     assert s3["Action"] == ["kms:GenerateDataKey", "kms:Decrypt"]
     assert s3["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT_ID}}

@@ -50,8 +50,9 @@ FORMATS: dict[str, ChatFormat] = {
     "mistral": ChatFormat("<s>", "", "[INST] {} [/INST]", " {}</s>", "",
                           ("<s>", "</s>", "[INST]", "[/INST]")),
 }
-STOP_REASONS = {"length": "max_tokens", "eos_token": "end_turn", "stop": "end_turn",
-                "stop_sequence": "stop_sequence"}
+# Container finish reasons -> the app's stop reasons ("eos_token" is a reason name, not a credential).
+STOP_REASONS = {"length": "max_tokens", "eos_token": "end_turn",  # nosec B105
+                "stop": "end_turn", "stop_sequence": "stop_sequence"}
 _UNAVAILABLE = frozenset(
     {"ModelNotReadyException", "ServiceUnavailable", "ThrottlingException", "InternalDependencyException"})
 
