@@ -20,7 +20,7 @@ APP_USER = "chatbot_app"  # the login role the migration creates; granted rds_ia
 class DatabaseAccess:
     host: pulumi.Input[str]
     port: int
-    cluster_resource_id: pulumi.Input[str]  # cluster-XXXX: the rds-db:connect ARN names it, not the id
+    cluster_resource_id: pulumi.Input[str]  # e.g. cluster-ABCDEFGHIJKL: the rds-db:connect ARN names it
     client_security_group_id: pulumi.Input[str]
     subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]  # private subnets the clients run in
     name: str = DATABASE_NAME

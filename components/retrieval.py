@@ -21,6 +21,7 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.database_access import DatabaseAccess
+from components.iam_statements import key_via_service_statement
 from components.lambda_function import AppFunction, AppFunctionArgs, FunctionVpc
 from components.naming import resource_name
 
@@ -107,16 +108,6 @@ def queue_policy(queue_arn: str, bucket_arn: str | None, account: str) -> str:
             }
         )
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
-
-
-def _key_statement(sid: str, key_arn: Any, service: str, region: str, actions: list[str]) -> dict[str, Any]:
-    return {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Action": actions,
-        "Resource": [key_arn],
-        "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com"}},
-    }
 
 
 class Retrieval(pulumi.ComponentResource):
@@ -227,6 +218,11 @@ class Retrieval(pulumi.ComponentResource):
             "Resource": embedding_model_arns(partition, args.bedrock_region, args.embedding_models),
         }])
 
+    def _list_workspace_objects(self) -> dict[str, Any]:
+        return {"Sid": "ListWorkspaceObjects", "Effect": "Allow", "Action": ["s3:ListBucket"],
+                "Resource": [self._bucket_arn],
+                "Condition": {"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*"]}}}
+
     def _common_statements(self) -> list[dict[str, Any]]:
         return [{"Sid": "ConnectAsAppUser", "Effect": "Allow", "Action": ["rds-db:connect"],
                  "Resource": [self._connect_arn]}]
@@ -235,9 +231,7 @@ class Retrieval(pulumi.ComponentResource):
         objects = pulumi.Output.concat(self._bucket_arn, "/", UPLOAD_PREFIX, "*")
         return [
             *self._common_statements(),
-            {"Sid": "ListWorkspaceObjects", "Effect": "Allow", "Action": ["s3:ListBucket"],
-             "Resource": [self._bucket_arn],
-             "Condition": {"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*"]}}},
+            self._list_workspace_objects(),
             {"Sid": "DeleteWorkspaceObjects", "Effect": "Allow", "Action": ["s3:DeleteObject"],
              "Resource": [objects]},
         ]
@@ -249,9 +243,7 @@ class Retrieval(pulumi.ComponentResource):
             {"Sid": "ReadUploads", "Effect": "Allow", "Action": ["s3:GetObject"],
              "Resource": [pulumi.Output.concat(self._bucket_arn, "/", UPLOAD_PREFIX, "*")]},
             # Without ListBucket a deleted object answers 403, not 404, and would be retried to the DLQ.
-            {"Sid": "ListWorkspaceObjects", "Effect": "Allow", "Action": ["s3:ListBucket"],
-             "Resource": [self._bucket_arn],
-             "Condition": {"StringLike": {"s3:prefix": [f"{UPLOAD_PREFIX}*"]}}},
+            self._list_workspace_objects(),
             {"Sid": "ConsumeAndContinue", "Effect": "Allow",
              "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                         "sqs:ChangeMessageVisibility", "sqs:SendMessage"],
@@ -259,11 +251,12 @@ class Retrieval(pulumi.ComponentResource):
              "Resource": [pulumi.Output.concat("arn:", self._partition, ":sqs:", args.region, ":",
                                                self._account, ":", self._queue_name)]},
         ]
-        if args.data_kms_key_arn is not None:
-            statements.append(_key_statement("UploadsKeyThroughS3", args.data_kms_key_arn, "s3", args.region,
-                                             ["kms:Decrypt"]))
-            statements.append(_key_statement("QueueKeyThroughSqs", args.data_kms_key_arn, "sqs", args.region,
-                                             ["kms:Decrypt", "kms:GenerateDataKey"]))
+        key = args.data_kms_key_arn
+        if key is not None:
+            statements.append(key_via_service_statement("UploadsKeyThroughS3", key, "s3", args.region,
+                                                        ["kms:Decrypt"]))
+            statements.append(key_via_service_statement("QueueKeyThroughSqs", key, "sqs", args.region,
+                                                        ["kms:Decrypt", "kms:GenerateDataKey"]))
         return statements
 
     def _function(self, role: str, handler: str, statements: list[dict[str, Any]], *, memory_mb: int,

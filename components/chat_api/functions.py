@@ -25,6 +25,7 @@ from components.chat_api.iam import (
     model_arns,
     table_statements,
 )
+from components.iam_statements import key_via_service_statement
 from components.lambda_function import AppFunction, AppFunctionArgs
 from components.naming import resource_name
 
@@ -82,9 +83,8 @@ def retrieval_statements(ctx: BuildContext, fn: str) -> list[dict[str, Any]]:
                        "Resource": [pulumi.Output.concat("arn:", ctx.partition, ":s3:::",
                                                          rag.uploads_bucket_name, "/workspaces/*")]})
         if rag.uploads_kms_key_arn is not None:
-            via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{args.region}.amazonaws.com"}}
-            result.append({"Sid": "UploadsKeyThroughS3", "Effect": "Allow", "Action": ["kms:GenerateDataKey"],
-                           "Resource": [rag.uploads_kms_key_arn], "Condition": via_s3})
+            result.append(key_via_service_statement("UploadsKeyThroughS3", rag.uploads_kms_key_arn, "s3",
+                                                    args.region, ["kms:GenerateDataKey"]))
     return result
 
 

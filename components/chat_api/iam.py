@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from components.iam_statements import key_via_service_statement
+
 # Cross-region inference profile IDs start with a geography: eu.anthropic..., us.amazon.nova-...
 PROFILE_PREFIXES = frozenset({"us", "eu", "apac", "us-gov", "global", "ca", "jp", "au"})
 DDB = "dynamodb"
@@ -105,13 +107,8 @@ def list_models_statement() -> dict[str, Any]:
 
 
 def data_key_statement(key_arn: Any, region: str) -> dict[str, Any]:
-    return {
-        "Sid": "DataKeyThroughDynamoDB",
-        "Effect": "Allow",
-        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-        "Resource": [key_arn],
-        "Condition": {"StringEquals": {"kms:ViaService": f"dynamodb.{region}.amazonaws.com"}},
-    }
+    return key_via_service_statement("DataKeyThroughDynamoDB", key_arn, "dynamodb", region,
+                                     ["kms:Decrypt", "kms:GenerateDataKey"])
 
 
 def api_gateway_logs_statements(log_group_prefix: str) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ deterministic fake embedder or botocore's Stubber on bedrock-runtime InvokeModel
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import random
@@ -16,7 +15,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
-from botocore.response import StreamingBody
+from bedrock_stubs import expect, reply
 from botocore.stub import Stubber
 from chatbot_app.rag.chunking import ChunkingConfig, chunk_document
 from chatbot_app.rag.embeddings import BedrockEmbedder, EmbeddingError, EmbeddingThrottled
@@ -177,26 +176,6 @@ def test_every_sample_type_is_ingested(env: Harness, sample: str) -> None:
 
 
 # Bedrock request shape (Stubber) -------------------------------------------------------------------------
-def _reply(payload: dict[str, Any]) -> dict[str, Any]:
-    raw = json.dumps(payload).encode()
-    return {"body": StreamingBody(io.BytesIO(raw), len(raw)), "contentType": "application/json"}
-
-
-class JsonBody:
-    def __init__(self, expected: dict[str, Any]) -> None:
-        self.expected = expected
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, bytes | str) and json.loads(other) == self.expected
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-def _expect(model: str, body: dict[str, Any]) -> dict[str, Any]:
-    return {"modelId": model, "body": JsonBody(body), "contentType": "application/json",
-            "accept": "application/json"}
-
-
 def test_titan_requests_through_the_stubber(env: Harness) -> None:
     ws = env.workspace(dimension=512, chunk_size=32, overlap=8)
     data = (DATA / "sample.md").read_bytes()
@@ -206,8 +185,8 @@ def test_titan_requests_through_the_stubber(env: Harness) -> None:
     with Stubber(client) as stubber:
         for text in texts:  # Titan v2: one InvokeModel per text
             body = {"inputText": text, "dimensions": 512, "normalize": True, "embeddingTypes": ["float"]}
-            stubber.add_response("invoke_model", _reply({"embedding": fake_vector(text, 512),
-                                                         "inputTextTokenCount": 5}), _expect(TITAN, body))
+            stubber.add_response("invoke_model", reply({"embedding": fake_vector(text, 512),
+                                                         "inputTextTokenCount": 5}), expect(TITAN, body))
         processor = env.processor(lambda m, d: BedrockEmbedder(m, d, client=client, concurrency=1))
         assert processor.run(job(target), PLENTY) == "ready"
         stubber.assert_no_pending_responses()
@@ -225,8 +204,8 @@ def test_cohere_embeds_a_batch_in_one_request_through_the_stubber(env: Harness) 
         body = {"texts": texts, "input_type": "search_document", "truncate": "END",
                 "embedding_types": ["float"]}
         vectors = [fake_vector(t, 1024) for t in texts]
-        stubber.add_response("invoke_model", _reply({"embeddings": {"float": vectors}}),
-                             _expect(COHERE, body))
+        stubber.add_response("invoke_model", reply({"embeddings": {"float": vectors}}),
+                             expect(COHERE, body))
         processor = env.processor(lambda m, d: BedrockEmbedder(m, d, client=client))
         assert processor.run(job(target), PLENTY) == "ready"
         stubber.assert_no_pending_responses()

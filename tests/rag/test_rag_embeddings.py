@@ -3,7 +3,6 @@ bedrock-runtime API model, and each JSON body is compared field by field."""
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import subprocess  # noqa: S404  # nosec B404
@@ -16,13 +15,13 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "app") not in sys.path:
     sys.path.insert(0, str(ROOT / "app"))
 
+from bedrock_stubs import expect, reply  # noqa: E402
 from chatbot_app.rag.embeddings import (  # noqa: E402
     MODELS,
     BedrockEmbedder,
@@ -32,35 +31,6 @@ from chatbot_app.rag.embeddings import (  # noqa: E402
 
 TITAN = "amazon.titan-embed-text-v2:0"
 COHERE = "cohere.embed-english-v3"
-
-
-class JsonBody:
-    """Equal to a request body whose JSON decodes to `expected` (key order and spacing do not matter)."""
-
-    def __init__(self, expected: dict[str, Any]) -> None:
-        self.expected = expected
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, bytes | str) and json.loads(other) == self.expected
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"JsonBody({self.expected!r})"
-
-
-def reply(payload: dict[str, Any]) -> dict[str, Any]:
-    raw = json.dumps(payload).encode()
-    return {"body": StreamingBody(io.BytesIO(raw), len(raw)), "contentType": "application/json"}
-
-
-def expect(model: str, body: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "modelId": model,
-        "body": JsonBody(body),
-        "contentType": "application/json",
-        "accept": "application/json",
-    }
 
 
 def vector(dimensions: int, seed: float = 1.0) -> list[float]:

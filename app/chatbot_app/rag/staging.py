@@ -8,7 +8,7 @@ row-level security applies to the staging tables as to the chunks.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -50,9 +50,8 @@ class Claim:
 
 
 class IngestionStaging:
-    def _scope(self, workspace_ids: Sequence[uuid.UUID], *,
-               catalog: bool = False) -> AbstractContextManager[psycopg.Cursor]:
-        raise NotImplementedError  # VectorStore's workspace-scoped transaction
+    # Provided by VectorStore: its workspace-scoped transaction (workspace ids -> cursor).
+    _scope: Callable[..., AbstractContextManager[psycopg.Cursor]]
 
     def claim_ingestion(self, workspace_id: uuid.UUID, document_id: uuid.UUID, source: str, version: int,
                         owner: uuid.UUID, lease_seconds: float, *, create: bool) -> Claim:
