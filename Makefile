@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 STACK  ?= dev
 STACKS := $(patsubst Pulumi.%.yaml,%,$(wildcard Pulumi.*.yaml))
+FULL_STACKS := $(wildcard tests/stacks/Pulumi.*.yaml)  # every option on: previewed, never deployed as is
 # Per-stack pack config, when the repo has one (policies/config/<stack>.json).
 PACK_CONFIG ?= $(wildcard policies/config/$(STACK).json)
 
@@ -41,6 +42,13 @@ stacks: $(STAMP)
 		config=policies/config/$$s.json; \
 		$(BIN)/python -m tools.preview --stack $$s --policy-pack policies --no-tree --json reports/preview-$$s.json \
 			$$( [ -f $$config ] && echo --policy-pack-config $$config ); \
+	done; \
+	for f in $(FULL_STACKS); do \
+		s=$$(basename $$f .yaml); s=$${s#Pulumi.}; \
+		echo "== offline preview of test stack $$s (every option on)"; \
+		config=policies/config/$$s.json; [ -f $$config ] || config=policies/config/$${s%-full}.json; \
+		$(BIN)/python -m tools.preview --stack $$s --config-file $$f --policy-pack policies --no-tree \
+			--json reports/preview-$$s.json $$( [ -f $$config ] && echo --policy-pack-config $$config ); \
 	done
 
 # The browser tests run in `make e2e` (CI runs both), so a machine with chromium does not run them twice.

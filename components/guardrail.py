@@ -1,5 +1,6 @@
 """The Bedrock guardrail every model call carries (SEC-BEDROCK-GUARDRAILS): created by the stack, an existing
-one referenced by ID and version, or (dev stacks only, enforced by the settings) none.
+one referenced by ID and version, or (dev stacks only, enforced by the settings) none. A created guardrail
+filters what the settings say: content filter strength, denied topics, PII to mask and PII to refuse.
 
 A created guardrail gets a published version. Its description carries a hash of the guardrail's
 configuration, so changing a filter publishes a new version instead of leaving the app on the old one.
@@ -18,27 +19,17 @@ from pulumi_aws import bedrock
 from components.aws_context import AwsContext
 from components.naming import resource_name
 from components.settings import StackSettings
+from components.settings.fields.guardrail import (
+    DEFAULT_PII_ANONYMIZE,
+    DEFAULT_PII_BLOCK,
+    DeniedTopic,
+    FilterStrength,
+)
 
 GuardrailMode = Literal["create", "existing", "none"]
 
-# Content filters: (type, input strength, output strength). Prompt attacks exist only in input.
-CONTENT_FILTERS: tuple[tuple[str, str, str], ...] = (
-    ("HATE", "HIGH", "HIGH"),
-    ("INSULTS", "HIGH", "HIGH"),
-    ("SEXUAL", "HIGH", "HIGH"),
-    ("VIOLENCE", "HIGH", "HIGH"),
-    ("MISCONDUCT", "HIGH", "HIGH"),
-    ("PROMPT_ATTACK", "HIGH", "NONE"),
-)
-PII_ANONYMIZE: tuple[str, ...] = ("EMAIL", "PHONE")  # replaced by {EMAIL}/{PHONE}: the chat still works
-PII_BLOCK: tuple[str, ...] = (  # credentials and card data: never sent to a model nor shown in an answer
-    "AWS_ACCESS_KEY",
-    "AWS_SECRET_KEY",
-    "PASSWORD",
-    "PIN",
-    "CREDIT_DEBIT_CARD_NUMBER",
-    "CREDIT_DEBIT_CARD_CVV",
-)
+CONTENT_FILTER_TYPES: tuple[str, ...] = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT")
+PROMPT_ATTACK_STRENGTH = "HIGH"  # not a setting: instruction overrides are always filtered at full strength
 BLOCKED_INPUT_MESSAGE = (
     "Sorry, this message cannot be processed: it may contain harmful content, an attempt to override the "
     "assistant's instructions, or credentials. Please rephrase it without them."
@@ -46,9 +37,28 @@ BLOCKED_INPUT_MESSAGE = (
 BLOCKED_OUTPUT_MESSAGE = "Sorry, the answer was withheld because it did not pass the content safety checks."
 
 
-def configuration_hash() -> str:
+@dataclass(frozen=True)
+class GuardrailContent:
+    """What a created guardrail filters (settings guardrailFilterStrength, guardrailDeniedTopics,
+    guardrailPiiAnonymize, guardrailPiiBlock)."""
+
+    filter_strength: FilterStrength = "HIGH"
+    denied_topics: tuple[DeniedTopic, ...] = ()
+    pii_anonymize: tuple[str, ...] = DEFAULT_PII_ANONYMIZE
+    pii_block: tuple[str, ...] = DEFAULT_PII_BLOCK
+
+    def filters(self) -> list[tuple[str, str, str]]:
+        """(type, input strength, output strength); prompt attacks exist only in input."""
+        strength = self.filter_strength
+        return [*((kind, strength, strength) for kind in CONTENT_FILTER_TYPES),
+                ("PROMPT_ATTACK", PROMPT_ATTACK_STRENGTH, "NONE")]
+
+
+def configuration_hash(content: GuardrailContent) -> str:
     """A short hash of everything that makes up the guardrail's configuration."""
-    parts = [CONTENT_FILTERS, PII_ANONYMIZE, PII_BLOCK, BLOCKED_INPUT_MESSAGE, BLOCKED_OUTPUT_MESSAGE]
+    topics = [[t.name, t.definition, list(t.examples)] for t in content.denied_topics]
+    parts = [content.filters(), topics, list(content.pii_anonymize), list(content.pii_block),
+             BLOCKED_INPUT_MESSAGE, BLOCKED_OUTPUT_MESSAGE]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:12]
 
 
@@ -64,6 +74,7 @@ class GuardrailArgs:
     existing_id: str | None = None  # a guardrail ID or ARN
     existing_version: str | None = None
     retain: bool = False
+    content: GuardrailContent = GuardrailContent()
 
     def __post_init__(self) -> None:
         if self.mode not in ("create", "existing", "none"):
@@ -86,22 +97,39 @@ class GuardrailArgs:
             existing_id=settings.guardrail_id,
             existing_version=settings.guardrail_version,
             retain=settings.retain_data,
+            content=GuardrailContent(settings.guardrail_filter_strength, settings.guardrail_denied_topics,
+                                     settings.guardrail_pii_anonymize, settings.guardrail_pii_block),
         )
 
 
-def content_policy() -> bedrock.GuardrailContentPolicyConfigArgs:
+def content_policy(content: GuardrailContent) -> bedrock.GuardrailContentPolicyConfigArgs:
     return bedrock.GuardrailContentPolicyConfigArgs(
         filters_configs=[
             bedrock.GuardrailContentPolicyConfigFiltersConfigArgs(
                 type=kind, input_strength=input_strength, output_strength=output_strength
             )
-            for kind, input_strength, output_strength in CONTENT_FILTERS
+            for kind, input_strength, output_strength in content.filters()
         ]
     )
 
 
-def sensitive_information_policy() -> bedrock.GuardrailSensitiveInformationPolicyConfigArgs:
-    actions = [*((kind, "ANONYMIZE") for kind in PII_ANONYMIZE), *((kind, "BLOCK") for kind in PII_BLOCK)]
+def topic_policy(content: GuardrailContent) -> bedrock.GuardrailTopicPolicyConfigArgs | None:
+    if not content.denied_topics:
+        return None
+    return bedrock.GuardrailTopicPolicyConfigArgs(topics_configs=[
+        bedrock.GuardrailTopicPolicyConfigTopicsConfigArgs(
+            name=topic.name, definition=topic.definition, type="DENY", examples=list(topic.examples) or None)
+        for topic in content.denied_topics
+    ])
+
+
+def sensitive_information_policy(
+    content: GuardrailContent,
+) -> bedrock.GuardrailSensitiveInformationPolicyConfigArgs | None:
+    actions = [*((kind, "ANONYMIZE") for kind in content.pii_anonymize),
+               *((kind, "BLOCK") for kind in content.pii_block)]
+    if not actions:
+        return None
     return bedrock.GuardrailSensitiveInformationPolicyConfigArgs(
         pii_entities_configs=[
             bedrock.GuardrailSensitiveInformationPolicyConfigPiiEntitiesConfigArgs(type=kind, action=action)
@@ -146,8 +174,9 @@ class Guardrail(pulumi.ComponentResource):
             name=resource_name(args.prefix, args.stack, "guardrail", max_length=50),
             description=f"{args.prefix} {args.stack}: content, prompt-attack and sensitive-data filters",
             region=args.region,
-            content_policy_config=content_policy(),
-            sensitive_information_policy_config=sensitive_information_policy(),
+            content_policy_config=content_policy(args.content),
+            topic_policy_config=topic_policy(args.content),
+            sensitive_information_policy_config=sensitive_information_policy(args.content),
             blocked_input_messaging=BLOCKED_INPUT_MESSAGE,
             blocked_outputs_messaging=BLOCKED_OUTPUT_MESSAGE,
             kms_key_arn=args.kms_key_arn,
@@ -156,7 +185,7 @@ class Guardrail(pulumi.ComponentResource):
         self.version = bedrock.GuardrailVersion(
             f"{name}-version",
             guardrail_arn=self.guardrail.guardrail_arn,
-            description=f"configuration {configuration_hash()}",
+            description=f"configuration {configuration_hash(args.content)}",
             region=args.region,
             skip_destroy=args.retain,  # retained stacks keep old versions for audit
             # Versions are immutable snapshots: a new configuration must publish a new one.

@@ -51,7 +51,9 @@ class ClassGrants:
 
 DATA_CLASS_GRANTS: dict[str, ClassGrants] = {
     "data": ClassGrants(
-        via_services=("s3", "dynamodb", "sqs", "sns", "secretsmanager", "bedrock", "rds"),
+        # aoss, kendra and sagemaker: the optional retrieval engines and self-hosted model endpoints.
+        via_services=("s3", "dynamodb", "sqs", "sns", "secretsmanager", "bedrock", "rds", "aoss", "kendra",
+                      "sagemaker"),
         cloudfront_read=True,
         s3_event_notifications=True,
     ),

@@ -120,7 +120,8 @@ class OpenSearchVectorCollectionArgs:
     vpc_id: pulumi.Input[str]
     private_subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]  # where the VPC endpoint lives
     client_security_group_id: pulumi.Input[str]  # the functions that call the collection
-    principal_role_arns: Sequence[pulumi.Input[str]]  # the roles granted data access (rag, processor)
+    # The roles granted data access (rag, processor); empty: call grant_access once they exist.
+    principal_role_arns: Sequence[pulumi.Input[str]]
     kms_key_arn: pulumi.Input[str] | None
     dev: bool
     retain: bool
@@ -133,8 +134,6 @@ class OpenSearchVectorCollectionArgs:
         if self.kms_key_arn is None and not self.dev:
             problems.append("kms_key_arn is required outside dev stacks (SEC-CMK-AT-REST); an AWS owned key "
                             "is accepted only when dev is true")
-        if not self.principal_role_arns:
-            problems.append("principal_role_arns must name at least one IAM role")
         for field, arns in (("principal_role_arns", self.principal_role_arns),
                             ("index_deleter_role_arns", self.index_deleter_role_arns)):
             try:
@@ -173,6 +172,7 @@ class OpenSearchVectorCollection(pulumi.ComponentResource):
     ) -> None:
         super().__init__("chatbot:rag:OpenSearchVectorCollection", name, None, opts)
         self._name, self._args = name, args
+        self._access_granted = False
         self.collection_name = collection = args.name()
         self._vpc_endpoint()
         encryption = aws.opensearch.ServerlessSecurityPolicy(
@@ -187,14 +187,8 @@ class OpenSearchVectorCollection(pulumi.ComponentResource):
             description=f"{collection}: VPC endpoint only, no public access, no dashboards",
             policy=self.vpc_endpoint.id.apply(lambda vpce: network_policy(collection, vpce)),
             opts=self._opts())
-        aws.opensearch.ServerlessAccessPolicy(
-            f"{name}-data-access", name=args.name("-data"), type="data",
-            description=f"{collection}: index read/write for the RAG engine roles",
-            policy=pulumi.Output.all(
-                pulumi.Output.all(*args.principal_role_arns),
-                pulumi.Output.all(*args.index_deleter_role_arns),
-            ).apply(lambda pd: data_access_policy(collection, pd[0], pd[1])),
-            opts=self._opts())
+        if args.principal_role_arns:
+            self.grant_access(args.principal_role_arns, args.index_deleter_role_arns)
         # OpenSearch Serverless refuses a collection that no encryption policy covers: policies first.
         self.collection = aws.opensearch.ServerlessCollection(
             f"{name}-collection", name=collection, type=COLLECTION_TYPE,
@@ -217,6 +211,28 @@ class OpenSearchVectorCollection(pulumi.ComponentResource):
 
     def _opts(self, **extra: Any) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, **extra)
+
+    def grant_access(self, principal_role_arns: Sequence[pulumi.Input[str]],
+                     index_deleter_role_arns: Sequence[pulumi.Input[str]] = ()) -> None:
+        """The data access policy, once: for roles created after the collection (functions whose
+        environment names its endpoint)."""
+        if self._access_granted:
+            raise ValueError("the collection's data access policy is already set")
+        if not principal_role_arns:
+            raise ValueError("principal_role_arns must name at least one IAM role")
+        for field, arns in (("principal_role_arns", principal_role_arns),
+                            ("index_deleter_role_arns", index_deleter_role_arns)):
+            check_principals([p for p in arns if isinstance(p, str)], field, required=False)
+        self._access_granted = True
+        collection, args = self.collection_name, self._args
+        aws.opensearch.ServerlessAccessPolicy(
+            f"{self._name}-data-access", name=args.name("-data"), type="data",
+            description=f"{collection}: index read/write for the RAG engine roles",
+            policy=pulumi.Output.all(
+                pulumi.Output.all(*principal_role_arns),
+                pulumi.Output.all(*index_deleter_role_arns),
+            ).apply(lambda pd: data_access_policy(collection, pd[0], pd[1])),
+            opts=self._opts())
 
     def _vpc_endpoint(self) -> None:
         name, args = self._name, self._args

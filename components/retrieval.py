@@ -13,7 +13,7 @@ per invocation: a document can be large, and a long document continues in a mess
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -24,6 +24,7 @@ from components.database_access import DatabaseAccess
 from components.iam_statements import key_via_service_statement
 from components.lambda_function import AppFunction, AppFunctionArgs, FunctionVpc
 from components.naming import resource_name
+from components.retrieval_engines import EngineParts
 
 HANDLERS = "chatbot_app.handlers"
 UPLOAD_PREFIX = "workspaces/"  # app/chatbot_app/rag/uploads.py PREFIX
@@ -56,6 +57,7 @@ class RetrievalArgs:
     max_receive_count: int = 5  # deliveries before a message goes to the DLQ
     processor_concurrency: int = 4  # documents processed at once: bounds the load on the database
     processor_memory_mb: int = 2048  # parsing large PDFs and Office files
+    engines: EngineParts = field(default_factory=EngineParts)  # the engines beyond pgvector
 
     @property
     def rag_function_name(self) -> str:
@@ -128,8 +130,11 @@ class Retrieval(pulumi.ComponentResource):
         self._vpc = FunctionVpc(args.database.subnet_ids, [args.database.client_security_group_id])
 
         self._queues()
-        self.rag_function = self._function("rag", f"{HANDLERS}.rag_service.handler", self._rag_statements(),
-                                           memory_mb=512, timeout_seconds=25)  # under REST's 29 s
+        engines = args.engines
+        self.rag_function = self._function(
+            "rag", f"{HANDLERS}.rag_service.handler", self._rag_statements(), memory_mb=512,
+            timeout_seconds=25,  # under REST's 29 s
+            environment=engines.rag_environment, extra_statements=engines.rag_statements)
         self.processor = self._function(
             "doc-processor", f"{HANDLERS}.doc_processor.handler", self._processor_statements(),
             memory_mb=args.processor_memory_mb, timeout_seconds=PROCESSOR_TIMEOUT_SECONDS,
@@ -139,7 +144,9 @@ class Retrieval(pulumi.ComponentResource):
                 "UPLOAD_FORMATS": ",".join(args.upload_formats),
                 # On the last delivery the processor records the failure before SQS moves the message.
                 "INGEST_MAX_RECEIVES": str(args.max_receive_count),
+                **engines.processor_environment,
             },
+            extra_statements=engines.processor_statements,
         )
         aws.lambda_.EventSourceMapping(
             f"{name}-processor-events",
@@ -260,8 +267,8 @@ class Retrieval(pulumi.ComponentResource):
         return statements
 
     def _function(self, role: str, handler: str, statements: list[dict[str, Any]], *, memory_mb: int,
-                  timeout_seconds: int,
-                  environment: dict[str, pulumi.Input[str]] | None = None) -> AppFunction:
+                  timeout_seconds: int, environment: dict[str, pulumi.Input[str]] | None = None,
+                  extra_statements: list[pulumi.Output[list[dict[str, Any]]]] | None = None) -> AppFunction:
         args = self._args
         env: dict[str, pulumi.Input[str]] = {
             **args.database.environment(),
@@ -276,7 +283,8 @@ class Retrieval(pulumi.ComponentResource):
                 prefix=args.prefix, stack=args.stack, region=args.region, role=role, handler=handler,
                 code=args.code, log_retention_days=args.log_retention_days,
                 logs_kms_key_arn=args.logs_kms_key_arn, retain=args.retain, xray_tracing=args.xray_tracing,
-                statements=statements, extra_statements=[self._model_statement()], environment=env,
+                statements=statements, extra_statements=[self._model_statement(), *(extra_statements or [])],
+                environment=env,
                 memory_mb=memory_mb, timeout_seconds=timeout_seconds, vpc=self._vpc,
             ),
             opts=pulumi.ResourceOptions(parent=self),

@@ -8,18 +8,15 @@ needs the website's origin (`connect`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 import pulumi_aws as aws
 
-from components.chat_api import ChatApi, ChatApiArgs, ChatApiConnection, RetrievalAccess
+from components.chat_api import ChatApi, ChatApiArgs, ChatApiConnection, SelfHostedAccess
 from components.data_tables import DataTables, DataTablesArgs
 from components.devtools import STUDIO_INTERFACE_ENDPOINTS, DevTools, DevToolsArgs
 from components.firewall import WebFirewall, WebFirewallArgs
 from components.guardrail import Guardrail, GuardrailArgs
 from components.identity import SCOPES, Identity, IdentityArgs, derived_domain_prefix
-from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
 from components.observability import AlarmThresholds, Observability, ObservabilityArgs
 from components.packaging import app_archive
@@ -29,43 +26,15 @@ from components.private_website import (
     load_balancer_log_delivery_statement,
 )
 from components.retrieval import INTERFACE_ENDPOINTS as RAG_INTERFACE_ENDPOINTS
-from components.retrieval import Retrieval, RetrievalArgs
+from components.retrieval_engines import interface_endpoints as engine_interface_endpoints
 from components.secure_bucket import SecureBucket, SecureBucketArgs
+from components.self_hosted_models import SelfHostedModels, SelfHostedModelsArgs
 from components.settings import StackSettings
 from components.site_content import RuntimeConfig, SiteContent, SiteContentArgs
+from components.stack_keys import EDGE_REGION, StackKeys, stack_keys
+from components.stack_retrieval import build_retrieval
 from components.tagging import register_tagging
-from components.vector_store import AuroraVectorStore, AuroraVectorStoreArgs
 from components.website import Website, WebsiteArgs
-
-EDGE_REGION = "us-east-1"  # CloudFront-scope WAF ACLs (and their log groups) live only here
-
-
-@dataclass(frozen=True)
-class StackKeys:
-    """Customer managed key ARNs per use; all None when the stack uses AWS managed keys (dev only)."""
-
-    data: pulumi.Output[str] | None = None
-    logs: pulumi.Output[str] | None = None
-    edge_logs: pulumi.Output[str] | None = None
-    bedrock_data: pulumi.Output[str] | None = None  # a data key in the Bedrock region
-
-
-def _keys(settings: StackSettings, edge: aws.Provider, bedrock: aws.Provider | None) -> StackKeys:
-    if not settings.customer_managed_keys:
-        return StackKeys()
-
-    def keys(name: str, classes: tuple[str, ...], region: str, provider: aws.Provider | None) -> Keys:
-        opts = pulumi.ResourceOptions(providers={"aws": provider}) if provider else None
-        return Keys(
-            name, KeysArgs(settings.prefix, settings.stack, classes, settings.retain_data, region), opts=opts
-        )
-
-    main = keys("keys", ("data", "logs"), settings.region, None)
-    edge_logs = keys("edge-keys", ("logs",), EDGE_REGION, edge).key_arns["logs"]
-    bedrock_data = main.key_arns["data"]
-    if bedrock is not None:
-        bedrock_data = keys("bedrock-keys", ("data",), settings.bedrock_region, bedrock).key_arns["data"]
-    return StackKeys(main.key_arns["data"], main.key_arns["logs"], edge_logs, bedrock_data)
 
 
 def _auth_origin(settings: StackSettings) -> pulumi.Output[str]:
@@ -82,35 +51,15 @@ def _auth_origin(settings: StackSettings) -> pulumi.Output[str]:
     return pulumi.Output.concat("https://", prefix, ".auth.", settings.region, ".amazoncognito.com")
 
 
-@dataclass(frozen=True)
-class StackRetrieval:
-    store: AuroraVectorStore
-    component: Retrieval
-    access: RetrievalAccess  # what the chat API's functions get
-
-
-def _retrieval(settings: StackSettings, code: pulumi.Input[pulumi.Archive], keys: StackKeys,
-               network: Network, tables: DataTables) -> StackRetrieval:
-    """The vector database, then the rag service and ingestion once its migration has run."""
-    store = AuroraVectorStore("rag-db", AuroraVectorStoreArgs.from_settings(
-        settings, network=network, code=code, kms_key_arn=keys.data, logs_kms_key_arn=keys.logs))
-    max_upload_bytes = settings.rag_max_upload_mb * 1024 * 1024
-    args = RetrievalArgs(
-        prefix=settings.prefix, stack=settings.stack, region=settings.region, code=code,
-        database=store.access, uploads_bucket_name=tables.uploads_bucket.bucket_name,
-        bedrock_region=settings.bedrock_region, embedding_models=tuple(settings.rag_embedding_models),
-        max_upload_bytes=max_upload_bytes, upload_formats=tuple(settings.rag_upload_formats),
-        log_retention_days=settings.log_retention_days, logs_kms_key_arn=keys.logs,
-        data_kms_key_arn=keys.data, retain=settings.retain_data, xray_tracing=settings.xray_tracing,
-    )
-    # The functions connect as the login role the migration creates: they exist only after it ran.
-    component = Retrieval("rag", args, opts=pulumi.ResourceOptions(depends_on=[store.migration]))
-    access = RetrievalAccess(
-        rag_function_name=args.rag_function_name, uploads_bucket_name=tables.uploads_bucket.bucket_name,
-        uploads_kms_key_arn=keys.data, max_upload_bytes=max_upload_bytes,
-        upload_formats=tuple(settings.rag_upload_formats), top_k=settings.rag_top_k,
-    )
-    return StackRetrieval(store, component, access)
+def _self_hosted(settings: StackSettings, network: Network, keys: StackKeys) -> SelfHostedModels | None:
+    if not settings.self_hosted_models:
+        return None
+    return SelfHostedModels("models", SelfHostedModelsArgs(
+        prefix=settings.prefix, stack=settings.stack, region=settings.region, vpc_id=network.vpc_id,
+        private_subnet_ids=network.private_subnet_ids, models=settings.self_hosted_models,
+        kms_key_arn=keys.data, logs_kms_key_arn=keys.logs, log_retention_days=settings.log_retention_days,
+        development=settings.is_dev, retain=settings.retain_data,
+        schedule=settings.self_hosted_idle_schedule))
 
 
 def build_stack(
@@ -126,7 +75,7 @@ def build_stack(
         if settings.bedrock_region != settings.region
         else None
     )
-    keys = _keys(settings, edge, bedrock)
+    keys = stack_keys(settings, edge, bedrock)
 
     access_logs = SecureBucket(
         "access-logs",
@@ -139,7 +88,8 @@ def build_stack(
         ),
     )
     endpoints = (STUDIO_INTERFACE_ENDPOINTS if settings.dev_tools else ()) + (
-        RAG_INTERFACE_ENDPOINTS if settings.rag_enabled else ())
+        RAG_INTERFACE_ENDPOINTS + engine_interface_endpoints(settings) if settings.rag_enabled else ())
+    endpoints = tuple(dict.fromkeys(endpoints))  # dev tools and a cross-account Kendra role both need sts
     network = Network(
         "network", NetworkArgs.from_settings(settings, keys.logs, interface_endpoints=endpoints)
     )
@@ -165,7 +115,8 @@ def build_stack(
         GuardrailArgs.from_settings(settings, keys.bedrock_data),
         opts=pulumi.ResourceOptions(providers={"aws": bedrock}) if bedrock else None,
     )
-    retrieval = _retrieval(settings, code, keys, network, tables) if settings.rag_enabled else None
+    retrieval = build_retrieval(settings, code, keys, network, tables) if settings.rag_enabled else None
+    models = _self_hosted(settings, network, keys)
     api = ChatApi(
         "chat",
         ChatApiArgs.from_settings(
@@ -178,6 +129,7 @@ def build_stack(
             guardrail_arn=guardrail.guardrail_arn,
             guardrail_version=guardrail.guardrail_version,
             retrieval=retrieval.access if retrieval is not None else None,
+            self_hosted=SelfHostedAccess(models.app_models, models.invoke_statements()) if models else None,
         ),
     )
     auth_origin = _auth_origin(settings)
@@ -282,6 +234,8 @@ def build_stack(
         function_names.update(rag=retrieval.component.rag_function.function_name,
                               doc_processor=retrieval.component.processor.function_name)
         dead_letter_queues["ingest"] = retrieval.component.dead_letter_queue.name
+        if retrieval.crawler is not None:
+            function_names["web_crawler"] = retrieval.crawler.function.function_name
     observability = Observability(
         "observability",
         ObservabilityArgs(
@@ -323,6 +277,19 @@ def build_stack(
             ingestQueueUrl=retrieval.component.queue.url,
             ingestDeadLetterQueueName=retrieval.component.dead_letter_queue.name,
         )
+        if retrieval.engines.opensearch is not None:
+            outputs["opensearchCollectionEndpoint"] = retrieval.engines.opensearch.collection_endpoint
+        if retrieval.engines.kendra:
+            outputs["kendraIndexIds"] = pulumi.Output.all(
+                *(index.index_ids for index in retrieval.engines.kendra)).apply(
+                lambda lists: [i for ids in lists for i in ids])
+        if retrieval.knowledge_base is not None:
+            kb = retrieval.knowledge_base
+            outputs.update(knowledgeBaseId=kb.knowledge_base_id, knowledgeBaseDataSourceId=kb.data_source_id,
+                           knowledgeBaseIngestionPrefix=pulumi.Output.concat(
+                               "s3://", tables.uploads_bucket.bucket_name, "/", kb.ingestion_prefix))
+    if models is not None:
+        outputs.update(selfHostedEndpoints=models.endpoint_names, selfHostedWeights=models.weights_sources)
     if guardrail.guardrail_arn is not None:
         outputs.update(
             guardrailArn=pulumi.Output.from_input(guardrail.guardrail_arn),

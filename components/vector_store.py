@@ -13,6 +13,12 @@ nothing new applies nothing. A failing migration is rolled back and makes the fu
 returns a function error, the Invocation fails with the function's message (which names the migration
 file and the database error) and the deploy stops there.
 
+`data_api` turns on the RDS Data API (enable_http_endpoint), which a Bedrock knowledge base backed by this
+database needs. `knowledge_base` (components/knowledge_base.py) makes the migration step also prepare the
+knowledge base's table and database user and write that user's credentials into the given secret; the
+same function then rotates that secret on the master secret's schedule. Give the knowledge base
+`depends_on=[store.migration]`: the table must exist before Bedrock checks it.
+
 RDS may apply minor version upgrades in the maintenance window (auto_minor_version_upgrade); set
 engine_version to the new version afterwards, or Pulumi would propose going back to the old one.
 """
@@ -45,6 +51,7 @@ if TYPE_CHECKING:
     from components.settings import StackSettings
 
 ENGINE = "aurora-postgresql"
+KB_DIMENSIONS: tuple[int, ...] = (256, 512, 1024, 1536)  # app/chatbot_app/rag/kb_schema.py DIMENSIONS
 MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "app" / "chatbot_app" / "rag" / "migrations"
 MIGRATE_HANDLER = "chatbot_app.handlers.db_migrate.handler"
 HTTPS = 443
@@ -100,6 +107,38 @@ def migrate_statements(secret_arn: str, kms_key_arn: str | None, region: str) ->
     return statements
 
 
+def knowledge_base_statements(secret_arn: str, kms_key_arn: str | None, region: str) -> list[dict[str, Any]]:
+    """The migration role writes (and rotates) the knowledge base's secret, exactly that one."""
+    statements: list[dict[str, Any]] = [{
+        "Sid": "WriteKnowledgeBaseSecret",
+        "Effect": "Allow",
+        "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
+                   "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+        "Resource": [secret_arn],
+    }]
+    if kms_key_arn is not None:
+        statements.append({
+            "Sid": "EncryptKnowledgeBaseSecret",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [kms_key_arn],
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+        })
+    return statements
+
+
+@dataclass(frozen=True)
+class KnowledgeBaseTable:
+    """What the migration step needs to prepare a Bedrock knowledge base's table (see kb_schema.py)."""
+
+    secret_arn: pulumi.Input[str]  # created without a value; the migration function writes it
+    dimension: int
+
+    def __post_init__(self) -> None:
+        if self.dimension not in KB_DIMENSIONS:
+            raise ValueError(f"knowledge_base.dimension must be one of {list(KB_DIMENSIONS)}")
+
+
 @dataclass(frozen=True)
 class AuroraVectorStoreArgs:
     """`kms_key_arn` None means AWS managed keys (aws/rds, aws/secretsmanager): dev stacks only."""
@@ -129,6 +168,8 @@ class AuroraVectorStoreArgs:
     migrations_dir: Path = MIGRATIONS_DIR
     run_id: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
     migration_depends_on: Sequence[pulumi.Resource] = ()  # e.g. the network (its secretsmanager endpoint)
+    data_api: bool = False
+    knowledge_base: KnowledgeBaseTable | None = None
 
     def __post_init__(self) -> None:
         problems = []
@@ -150,6 +191,9 @@ class AuroraVectorStoreArgs:
             problems.append("backup_retention_days must be 1..35")
         if not 1 <= self.secret_rotation_days <= 365:
             problems.append("secret_rotation_days must be 1..365")
+        if self.knowledge_base is not None and not self.data_api:
+            problems.append("data_api must be true when knowledge_base is set (Bedrock reaches the table "
+                            "through the RDS Data API)")
         if problems:
             raise ValueError("; ".join(problems))
 
@@ -186,6 +230,7 @@ class AuroraVectorStore(pulumi.ComponentResource):
     instance: aws.rds.ClusterInstance
     migration: aws.lambda_.Invocation
     cluster_arn: pulumi.Output[str]
+    database_name: str
     cluster_resource_id: pulumi.Output[str]
     endpoint: pulumi.Output[str]
     port: int
@@ -202,6 +247,7 @@ class AuroraVectorStore(pulumi.ComponentResource):
         self._cluster()
         self._migration(rules)
         self.cluster_arn = self.cluster.arn
+        self.database_name = DATABASE_NAME
         self.cluster_resource_id = self.cluster.cluster_resource_id
         self.endpoint = self.cluster.endpoint
         self.port = args.port
@@ -212,6 +258,7 @@ class AuroraVectorStore(pulumi.ComponentResource):
         )
         self.register_outputs({
             "cluster_arn": self.cluster_arn,
+            "database_name": self.database_name,
             "cluster_resource_id": self.cluster_resource_id,
             "endpoint": self.endpoint,
             "port": self.port,
@@ -306,6 +353,7 @@ class AuroraVectorStore(pulumi.ComponentResource):
             final_snapshot_identifier=f"{identifier}-final" if args.retain else None,
             delete_automated_backups=not args.retain,
             enabled_cloudwatch_logs_exports=["postgresql"],
+            enable_http_endpoint=True if args.data_api else None,
             # The identifier is fixed (the log group is named after it), so a dev replacement must delete
             # first; a retained cluster is protected and never replaced.
             opts=self._opts(protect=args.retain, retain_on_delete=args.retain, depends_on=[logs],
@@ -339,18 +387,25 @@ class AuroraVectorStore(pulumi.ComponentResource):
     def _migration(self, rules: list[pulumi.Resource]) -> None:
         name, args = self._name, self._args
         key = args.kms_key_arn
-        statements = pulumi.Output.all(self.master_secret_arn, key).apply(
-            lambda sk: migrate_statements(sk[0], sk[1], args.region))
+        statements = [pulumi.Output.all(self.master_secret_arn, key).apply(
+            lambda sk: migrate_statements(sk[0], sk[1], args.region))]
+        kb = args.knowledge_base
+        kb_environment: dict[str, pulumi.Input[str]] = {}
+        if kb is not None:
+            statements.append(pulumi.Output.all(kb.secret_arn, key).apply(
+                lambda sk: knowledge_base_statements(sk[0], sk[1], args.region)))
+            kb_environment = {"KB_SECRET_ARN": kb.secret_arn, "KB_DIMENSION": str(kb.dimension)}
         function = AppFunction(
             f"{name}-migrate",
             AppFunctionArgs(
                 prefix=args.prefix, stack=args.stack, region=args.region, role="db-migrate",
                 handler=MIGRATE_HANDLER, code=args.code, log_retention_days=args.log_retention_days,
                 logs_kms_key_arn=args.logs_kms_key_arn, retain=args.retain, xray_tracing=args.xray_tracing,
-                extra_statements=[statements],
+                extra_statements=statements,
                 environment={
                     "DB_HOST": self.cluster.endpoint, "DB_PORT": str(args.port), "DB_NAME": DATABASE_NAME,
                     "MASTER_SECRET_ARN": self.master_secret_arn, "APP_DB_USER": args.app_user,
+                    **kb_environment,
                 },
                 description=f"{args.prefix} {args.stack}: applies the vector database's migrations",
                 timeout_seconds=600,  # a paused database resumes first; index builds can take minutes
@@ -367,3 +422,19 @@ class AuroraVectorStore(pulumi.ComponentResource):
             opts=self._opts(depends_on=[self.instance, self._rotation, *rules,
                                         *args.migration_depends_on]),
         )
+        if kb is not None:
+            self._knowledge_base_rotation(function, kb)
+
+    def _knowledge_base_rotation(self, function: AppFunction, kb: KnowledgeBaseTable) -> None:
+        """Secrets Manager rotates the knowledge base's secret through the migration function (it alone
+        reaches the database as the master user), for that secret only, once the first run wrote it."""
+        name, args = self._name, self._args
+        permission = aws.lambda_.Permission(
+            f"{name}-kb-rotation-invoke", action="lambda:InvokeFunction", function=function.function_name,
+            principal="secretsmanager.amazonaws.com", source_arn=kb.secret_arn, opts=self._opts())
+        aws.secretsmanager.SecretRotation(
+            f"{name}-kb-rotation", secret_id=kb.secret_arn, rotation_lambda_arn=function.arn,
+            rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
+                automatically_after_days=args.secret_rotation_days),
+            rotate_immediately=False,
+            opts=self._opts(depends_on=[permission, self.migration]))

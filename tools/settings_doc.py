@@ -42,6 +42,8 @@ def render_config_block() -> str:
     for spec in setting_specs():
         if spec.setting.namespace != CONFIG_NAMESPACE:
             continue  # other namespaces (aws:region) belong to their providers
+        if spec.setting.config_type == "objects":
+            continue  # project config cannot declare lists of mappings; the settings model checks them
         declaration: dict[str, Any] = {"type": spec.setting.config_type}
         if spec.setting.config_type == "array":
             declaration["items"] = {"type": "string"}

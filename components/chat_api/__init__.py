@@ -10,6 +10,7 @@ from components.chat_api.args import (
     ChatApiConnection,
     FunctionSpec,
     RetrievalAccess,
+    SelfHostedAccess,
 )
 from components.chat_api.component import ChatApi
 from components.chat_api.iam import (
@@ -39,6 +40,7 @@ __all__ = [
     "FunctionSpec",
     "RestRoute",
     "RetrievalAccess",
+    "SelfHostedAccess",
     "api_gateway_logs_statements",
     "chat_rate_limit",
     "data_key_statement",

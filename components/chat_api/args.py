@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -31,6 +31,19 @@ class RetrievalAccess:
     upload_formats: tuple[str, ...]
     top_k: int = 5
     workspace_manager_group: str = "workspace_manager"
+    # The REST function's view of the engines (RAG_ENGINES, RERANK_MODELS, KENDRA_INDEXES, KNOWLEDGE_BASES):
+    # what a new workspace may choose.
+    engines_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    crawler_function_name: str | None = None  # known at preview; None: crawling is off
+    crawler_max_pages: int = 0
+
+
+@dataclass(frozen=True)
+class SelfHostedAccess:
+    """Self-hosted SageMaker models the chat may use (components/self_hosted_models.py)."""
+
+    app_models: pulumi.Input[str]  # SAGEMAKER_MODELS: the JSON list the app reads
+    invoke_statements: pulumi.Output[list[dict[str, Any]]]  # the chat worker's, on exactly the endpoints
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,7 @@ class ChatApiArgs:
     manage_api_gateway_account: bool = True  # the region's API Gateway CloudWatch role (account-wide)
     routes: tuple[RestRoute, ...] = field(default_factory=load_routes)
     retrieval: RetrievalAccess | None = None
+    self_hosted: SelfHostedAccess | None = None
 
     def __post_init__(self) -> None:
         missing = [t for t in TABLES if t not in self.table_names or t not in self.table_arns]
@@ -93,6 +107,7 @@ class ChatApiArgs:
         guardrail_arn: pulumi.Input[str] | None = None,
         guardrail_version: pulumi.Input[str] | None = None,
         retrieval: RetrievalAccess | None = None,
+        self_hosted: SelfHostedAccess | None = None,
     ) -> ChatApiArgs:
         return cls(
             prefix=settings.prefix, stack=settings.stack, region=settings.region, code=code,
@@ -106,7 +121,7 @@ class ChatApiArgs:
             quota_tokens_per_day=settings.quota_tokens_per_day,
             bedrock_region=settings.bedrock_region, bedrock_models=tuple(settings.bedrock_models),
             guardrail_arn=guardrail_arn, guardrail_version=guardrail_version,
-            geo_allowlist=tuple(settings.geo_allowlist), retrieval=retrieval,
+            geo_allowlist=tuple(settings.geo_allowlist), retrieval=retrieval, self_hosted=self_hosted,
         )
 
 

@@ -54,6 +54,8 @@ def environment(
         env["GUARDRAIL_VERSION"] = args.guardrail_version
     if fn == "rest":
         env["CHAT_WORKER_FUNCTION"] = functions["chat_worker"].function_name
+    if args.self_hosted is not None and (fn in SELECTS_MODELS or fn in INVOKES_MODELS):
+        env["SAGEMAKER_MODELS"] = args.self_hosted.app_models
     rag = args.retrieval
     if rag is not None and fn in USES_RETRIEVAL:
         env["RAG_FUNCTION"] = rag.rag_function_name
@@ -63,6 +65,10 @@ def environment(
                        WORKSPACE_MANAGER_GROUP=rag.workspace_manager_group)
             if rag.uploads_kms_key_arn is not None:
                 env["UPLOADS_KMS_KEY_ARN"] = rag.uploads_kms_key_arn
+            env.update(rag.engines_environment)
+            if rag.crawler_function_name is not None:
+                env.update(CRAWLER_FUNCTION_NAME=rag.crawler_function_name,
+                           CRAWLER_MAX_PAGES=str(rag.crawler_max_pages))
         else:
             env["RAG_TOP_K"] = str(rag.top_k)
     return env
@@ -85,6 +91,11 @@ def retrieval_statements(ctx: BuildContext, fn: str) -> list[dict[str, Any]]:
         if rag.uploads_kms_key_arn is not None:
             result.append(key_via_service_statement("UploadsKeyThroughS3", rag.uploads_kms_key_arn, "s3",
                                                     args.region, ["kms:GenerateDataKey"]))
+        if rag.crawler_function_name is not None:
+            result.append({"Sid": "StartCrawls", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
+                           "Resource": [pulumi.Output.concat(
+                               "arn:", ctx.partition, ":lambda:", args.region, ":", ctx.account,
+                               ":function:", rag.crawler_function_name)]})
     return result
 
 
@@ -119,6 +130,8 @@ def statements(ctx: BuildContext, fn: str) -> list[Any]:
             "Resource": [pulumi.Output.concat(
                 ctx.websocket_api.execution_arn, f"/{args.stage_name}/POST/@connections/*")],
         })
+        if args.self_hosted is not None:
+            return [*result, invoke, args.self_hosted.invoke_statements]
         return [*result, invoke]
     return result
 

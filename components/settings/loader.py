@@ -133,6 +133,11 @@ def _parse(text: str, spec: SettingSpec) -> Any:
         value = json.loads(text)
     except ValueError:
         value = None
+    if kind == "objects":
+        if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            return tuple(value)
+        raise _TypeProblem("expected a list of mappings (a YAML list of key: value blocks in the stack "
+                           f"file) (got {_shown(text)})")
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return tuple(value)
     raise _TypeProblem(f"expected a list of strings (a YAML list in the stack file) (got {_shown(text)})")

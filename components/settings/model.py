@@ -15,12 +15,15 @@ from pydantic_core import PydanticCustomError, PydanticUndefined
 from components.settings.fields import (
     ChatFields,
     EdgeFields,
+    GuardrailFields,
     IdentityFields,
     NetworkFields,
     OperationsFields,
     PrivateWebsiteFields,
+    RagEngineFields,
     RagFields,
     RegionFields,
+    SelfHostedModelFields,
     StackFields,
 )
 from components.settings.fields.edge import TlsVersion
@@ -51,6 +54,9 @@ __all__ = [
 # Pydantic orders inherited fields by reversed MRO, so the contexts are listed last to first: the doc
 # order is fields.CONTEXTS (the settings existing before a context was added keep their places).
 class StackSettings(
+    SelfHostedModelFields,
+    RagEngineFields,
+    GuardrailFields,
     RagFields,
     PrivateWebsiteFields,
     OperationsFields,

@@ -18,7 +18,9 @@ CONFIG_NAMESPACE = "chatbot"
 # Validation context key: fields already reported as invalid, whose cross-field rules must not run.
 SKIP_RULES_FOR = "skip_rules_for"
 
-ConfigType = Literal["string", "integer", "boolean", "array"]
+# "objects": a list of mappings. Pulumi.yaml cannot declare its type (project config types are scalars and
+# arrays of them), so such keys are validated here only and documented in the settings table.
+ConfigType = Literal["string", "integer", "boolean", "array", "objects"]
 Environment = Literal["dev", "staging", "prod"]
 
 REGION_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-\d$"
@@ -78,3 +80,27 @@ def check_items(
     if details:
         raise setting_error("; ".join(details) + f"; allowed: {allowed}")
     return values
+
+
+def check_objects(
+    items: Sequence[Any], build: Callable[[int, dict[str, Any]], Any], allowed_keys: Sequence[str]
+) -> tuple[Any, ...]:
+    """A list-of-mappings setting: each item's keys among `allowed_keys`, then `build(index, item)` (which
+    raises ValueError naming what is wrong). One message names every bad item by its position."""
+    built, details = [], []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            details.append(f"[{index}]: expected a mapping")
+            continue
+        unknown = sorted(set(item) - set(allowed_keys))
+        if unknown:
+            details.append(f"[{index}]: unknown keys {', '.join(unknown)} "
+                           f"(allowed: {', '.join(allowed_keys)})")
+            continue
+        try:
+            built.append(build(index, item))
+        except (ValueError, TypeError) as error:
+            details.append(f"[{index}]: {error}")
+    if details:
+        raise setting_error("; ".join(details))
+    return tuple(built)

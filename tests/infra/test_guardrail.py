@@ -8,14 +8,15 @@ from typing import Any
 import pulumi
 import pytest
 
-from components import guardrail as guardrail_module
 from components.guardrail import (
     BLOCKED_INPUT_MESSAGE,
     BLOCKED_OUTPUT_MESSAGE,
     Guardrail,
     GuardrailArgs,
+    GuardrailContent,
     configuration_hash,
 )
+from components.settings.fields.guardrail import DeniedTopic
 
 from .conftest import ACCOUNT_ID, MOCK_REGION, Harness, dev_settings, prod_settings
 
@@ -79,7 +80,7 @@ def test_published_version_belongs_to_the_guardrail_and_outputs_use_it(pulumi_mo
     version = harness.one(VERSION).inputs
     arn = f"arn:aws:mock:{MOCK_REGION}:{ACCOUNT_ID}:guardrail/guardrail-guardrail"
     assert version["guardrailArn"] == arn
-    assert version["description"] == f"configuration {configuration_hash()}"
+    assert version["description"] == f"configuration {configuration_hash(GuardrailContent())}"
     assert version["skipDestroy"] is True  # prod retains data: old versions stay for audit
     assert outputs == {"id": "gr0example", "version": "1", "arn": arn}
 
@@ -98,11 +99,43 @@ def test_bedrock_region_setting_places_the_guardrail(pulumi_mocks) -> None:
     assert harness.one(VERSION).inputs["region"] == "us-west-2"
 
 
-def test_configuration_change_changes_the_version_description(monkeypatch: pytest.MonkeyPatch) -> None:
-    before = configuration_hash()
-    filters = (*guardrail_module.CONTENT_FILTERS[:-1], ("PROMPT_ATTACK", "MEDIUM", "NONE"))
-    monkeypatch.setattr(guardrail_module, "CONTENT_FILTERS", filters)
-    assert configuration_hash() != before
+@pytest.mark.parametrize("changed", [
+    GuardrailContent(filter_strength="MEDIUM"),
+    GuardrailContent(denied_topics=(DeniedTopic("Legal advice", "Advice on legal matters"),)),
+    GuardrailContent(pii_anonymize=("EMAIL",)),
+    GuardrailContent(pii_block=("PASSWORD",)),
+])
+def test_configuration_change_changes_the_version_description(changed: GuardrailContent) -> None:
+    assert configuration_hash(changed) != configuration_hash(GuardrailContent())
+
+
+def test_settings_shape_the_created_guardrail(pulumi_mocks) -> None:
+    harness = pulumi_mocks("prod")
+    settings = prod_settings(**{
+        "chatbot:guardrailFilterStrength": "MEDIUM",
+        "chatbot:guardrailDeniedTopics": '[{"name": "Legal advice", "definition": "Advice on legal matters",'
+                                         ' "examples": ["Can I sue my landlord?"]}]',
+        "chatbot:guardrailPiiAnonymize": '["NAME"]',
+        "chatbot:guardrailPiiBlock": '["US_SOCIAL_SECURITY_NUMBER"]',
+    })
+    build(harness, GuardrailArgs.from_settings(settings, KEY))
+    props = harness.one(GUARDRAIL).inputs
+    filters = {f["type"]: f for f in props["contentPolicyConfig"]["filtersConfigs"]}
+    assert (filters["HATE"]["inputStrength"], filters["HATE"]["outputStrength"]) == ("MEDIUM", "MEDIUM")
+    assert filters["PROMPT_ATTACK"]["inputStrength"] == "HIGH"  # never weakened by the setting
+    assert props["topicPolicyConfig"]["topicsConfigs"] == [{
+        "name": "Legal advice", "definition": "Advice on legal matters", "type": "DENY",
+        "examples": ["Can I sue my landlord?"]}]
+    pii = {p["type"]: p["action"] for p in props["sensitiveInformationPolicyConfig"]["piiEntitiesConfigs"]}
+    assert pii == {"NAME": "ANONYMIZE", "US_SOCIAL_SECURITY_NUMBER": "BLOCK"}
+
+
+def test_no_topics_and_no_pii_leave_those_policies_out(pulumi_mocks) -> None:
+    harness = pulumi_mocks("dev")
+    settings = dev_settings(**{"chatbot:guardrailPiiAnonymize": "[]", "chatbot:guardrailPiiBlock": "[]"})
+    build(harness, GuardrailArgs.from_settings(settings, None))
+    props = harness.one(GUARDRAIL).inputs
+    assert "topicPolicyConfig" not in props and "sensitiveInformationPolicyConfig" not in props
 
 
 def test_existing_guardrail_id_is_referenced_without_resources(pulumi_mocks) -> None:

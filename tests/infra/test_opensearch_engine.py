@@ -205,7 +205,6 @@ def test_client_statement_is_api_access_on_the_collection_only(pulumi_mocks) -> 
 
 @pytest.mark.parametrize(("overrides", "field"), [
     ({"kms_key_arn": None}, "kms_key_arn"),
-    ({"principal_role_arns": []}, "principal_role_arns"),
     ({"principal_role_arns": ["*"]}, "principal_role_arns"),
     ({"principal_role_arns": [f"arn:aws:iam::{ACCOUNT_ID}:root"]}, "principal_role_arns"),
     ({"principal_role_arns": [f"arn:aws:iam::{ACCOUNT_ID}:user/alice"]}, "principal_role_arns"),
@@ -219,6 +218,26 @@ def test_client_statement_is_api_access_on_the_collection_only(pulumi_mocks) -> 
 def test_bad_arguments_are_refused_naming_the_field(overrides: dict[str, Any], field: str) -> None:
     with pytest.raises(ValueError, match=field):
         args(**overrides)
+
+
+def test_access_granted_later_once_and_to_named_roles_only(pulumi_mocks) -> None:
+    harness = pulumi_mocks("prod")
+
+    def program() -> dict[str, Any]:
+        collection = OpenSearchVectorCollection("vectors", args(principal_role_arns=[]))
+        with pytest.raises(ValueError, match="principal_role_arns"):
+            collection.grant_access([])
+        with pytest.raises(ValueError, match="principal_role_arns"):
+            collection.grant_access(["*"])
+        collection.grant_access([RAG_ROLE], [RAG_ROLE])
+        with pytest.raises(ValueError, match="already set"):
+            collection.grant_access([PROCESSOR_ROLE])
+        return {}
+
+    harness.run(program)
+    policy = json.loads(harness.one("aws:opensearch/serverlessAccessPolicy:ServerlessAccessPolicy")
+                        .inputs["policy"])
+    assert [block["Principal"] for block in policy] == [[RAG_ROLE], [RAG_ROLE]]
 
 
 def test_computed_principals_are_checked_when_known() -> None:

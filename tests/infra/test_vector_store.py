@@ -11,7 +11,18 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.vector_store import AuroraVectorStore, AuroraVectorStoreArgs, migration_checksums
+from components.knowledge_base import (
+    KnowledgeBaseSecret,
+    KnowledgeBaseSecretArgs,
+    StackKnowledgeBase,
+    StackKnowledgeBaseArgs,
+)
+from components.vector_store import (
+    AuroraVectorStore,
+    AuroraVectorStoreArgs,
+    KnowledgeBaseTable,
+    migration_checksums,
+)
 
 from . import conftest as infra
 from .conftest import ACCOUNT_ID, Harness, prod_settings
@@ -308,3 +319,84 @@ def test_arguments_come_from_the_settings() -> None:
     assert (made.retain, made.region, made.log_retention_days) == (True, "eu-west-1", 365)
     assert made.isolated_subnet_ids == ["i"] and made.private_subnet_ids == ["p"]
     assert made.migration_depends_on == (network,)
+
+
+KB_SECRET = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT_ID}:secret:chatbot-prod-kb-db-user-AbCdEf"
+
+
+def kb_table(dimension: int = 1024) -> KnowledgeBaseTable:
+    return KnowledgeBaseTable(secret_arn=KB_SECRET, dimension=dimension)
+
+
+def test_the_data_api_is_off_unless_asked(mocks) -> None:
+    harness, _ = mocks("prod")
+    build(harness, args())
+    assert "enableHttpEndpoint" not in harness.one(CLUSTER).inputs
+
+
+def test_a_knowledge_base_table_is_prepared_by_the_migration_with_its_secret_only(mocks) -> None:
+    harness, dependencies = mocks("prod")
+    build(harness, args(data_api=True, knowledge_base=kb_table(512), secret_rotation_days=21))
+    assert harness.one(CLUSTER).inputs["enableHttpEndpoint"] is True
+    variables = harness.one("aws:lambda/function:Function").inputs["environment"]["variables"]
+    assert variables["KB_SECRET_ARN"] == KB_SECRET and variables["KB_DIMENSION"] == "512"
+    policy = json.loads(harness.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"])
+    statements = {s["Sid"]: s for s in policy["Statement"]}
+    assert statements["WriteKnowledgeBaseSecret"]["Resource"] == [KB_SECRET]
+    assert statements["WriteKnowledgeBaseSecret"]["Action"] == [
+        "secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecretVersionStage"]
+    assert statements["EncryptKnowledgeBaseSecret"]["Resource"] == [KMS]
+    assert statements["EncryptKnowledgeBaseSecret"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}}
+    assert statements["ReadMasterSecret"]["Resource"] == [SECRET]  # the master secret stays read-only
+    # Secrets Manager rotates that secret (and no other) through the migration function, after its first run.
+    permission = harness.one("aws:lambda/permission:Permission").inputs
+    assert permission["principal"] == "secretsmanager.amazonaws.com" and permission["sourceArn"] == KB_SECRET
+    assert permission["function"] == "chatbot-prod-db-migrate"
+    rotation = next(r for r in harness.of_type(ROTATION) if r.name == "rag-db-kb-rotation").inputs
+    function_arn = harness.one("aws:lambda/function:Function").urn  # the mock's ARN is named after it
+    assert rotation["secretId"] == KB_SECRET
+    assert rotation["rotationLambdaArn"].endswith("function/rag-db-migrate-function") and function_arn
+    assert rotation["rotationRules"] == {"automaticallyAfterDays": 21}
+    assert rotation["rotateImmediately"] is False
+    urns = {r.name: r.urn for r in harness.resources}
+    assert urns["rag-db-migrate-run"] in dependencies["rag-db-kb-rotation"]
+
+
+def test_the_knowledge_base_waits_for_the_migration(mocks) -> None:
+    harness, dependencies = mocks("prod")
+
+    def program() -> pulumi.Output[str]:
+        secret = KnowledgeBaseSecret("kb-secret", KnowledgeBaseSecretArgs(
+            prefix="chatbot", stack="prod", dev=False, retain=True, kms_key_arn=KMS))
+        store = AuroraVectorStore("rag-db", args(data_api=True, knowledge_base=KnowledgeBaseTable(
+            secret_arn=secret.arn, dimension=1024)))
+        kb = StackKnowledgeBase("kb", StackKnowledgeBaseArgs(
+            prefix="chatbot", stack="prod", region=REGION, dev=False, retain=True,
+            cluster_arn=store.cluster_arn, database_name=store.database_name, secret_arn=secret.arn,
+            uploads_bucket_name="chatbot-prod-uploads", table_ready=[store.migration], kms_key_arn=KMS))
+        return kb.knowledge_base_id
+
+    harness.run(program)
+    urns = {r.name: r.urn for r in harness.resources}
+    assert urns["rag-db-migrate-run"] in dependencies["kb-kb"]
+    secret_arn = harness.one("aws:secretsmanager/secret:Secret").inputs
+    variables = harness.one("aws:lambda/function:Function").inputs["environment"]["variables"]
+    rds = harness.one("aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase").inputs["storageConfiguration"]
+    assert variables["KB_SECRET_ARN"] == rds["rdsConfiguration"]["credentialsSecretArn"]
+    assert rds["rdsConfiguration"]["resourceArn"].endswith("rag-db-cluster")
+    assert rds["rdsConfiguration"]["databaseName"] == "chatbot" and secret_arn["kmsKeyId"] == KMS
+
+
+@pytest.mark.parametrize(("overrides", "fragment"), [
+    ({"knowledge_base": KnowledgeBaseTable(secret_arn=KB_SECRET, dimension=1024)}, "data_api must be true"),
+])
+def test_a_knowledge_base_without_the_data_api_is_refused(overrides: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(ValueError, match=fragment):
+        args(**overrides)
+
+
+def test_an_unsupported_knowledge_base_dimension_is_refused() -> None:
+    with pytest.raises(ValueError, match="knowledge_base.dimension must be one of"):
+        kb_table(768)

@@ -261,3 +261,23 @@ def test_deploy_mode_gives_an_rds_managed_master_secret() -> None:
     (secret,) = outputs["masterUserSecrets"]
     assert secret["secretArn"].startswith("arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!")
     assert secret["kmsKeyId"] == inputs["masterUserSecretKmsKeyId"]
+
+
+def test_a_config_file_replaces_the_stack_file_as_the_cli_flag_does(tmp_path):
+    write_project(tmp_path, "name: demo\nruntime: python\n", "config:\n  demo:size: 1\n")
+    other = tmp_path / "examples" / "Pulumi.full.yaml"
+    other.parent.mkdir()
+    other.write_text("config:\n  demo:size: 9\n  demo:models: [{name: a, gpus: 2}]\n")
+    program = load_program(tmp_path, "full", other)
+    assert program.config["demo:size"] == "9"
+    assert json.loads(program.config["demo:models"]) == [{"name": "a", "gpus": 2}]
+    with pytest.raises(ProjectError, match="no stack file"):
+        load_program(tmp_path, "full", tmp_path / "missing.yaml")
+
+
+def test_the_stack_name_comes_from_the_config_file_name(tmp_path):
+    from tools.preview.__main__ import _stack_of
+
+    assert _stack_of(tmp_path / "Pulumi.dev-full.yaml") == "dev-full"
+    with pytest.raises(ProjectError, match="--stack"):
+        _stack_of(tmp_path / "settings.yaml")

@@ -95,8 +95,10 @@ def _declarations() -> dict[str, dict[str, object]]:
 
 def test_project_declares_exactly_the_chatbot_settings() -> None:
     declarations = _declarations()
+    # Lists of mappings cannot be declared (project config types are scalars and arrays of them).
     assert list(declarations) == [
-        spec.name for spec in setting_specs() if spec.setting.namespace == "chatbot"
+        spec.name for spec in setting_specs()
+        if spec.setting.namespace == "chatbot" and spec.setting.config_type != "objects"
     ]
     python_types = {"string": str, "integer": int, "boolean": bool, "array": list}
     for name, declaration in declarations.items():

@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
         "--stack", help="stack name; reads Pulumi.<stack>.yaml (default: the only stack file)"
     )
     parser.add_argument(
+        "--config-file", type=Path,
+        help="use this stack configuration file instead of Pulumi.<stack>.yaml (as `pulumi preview "
+        "--config-file` does)",
+    )
+    parser.add_argument(
         "--policy-pack",
         dest="packs",
         action="append",
@@ -76,6 +81,14 @@ def _default_stack(directory: Path) -> str:
     )
 
 
+def _stack_of(config_file: Path) -> str:
+    """The stack a config file is for, from its name (Pulumi.<stack>.yaml), as --stack would give it."""
+    name = config_file.name
+    if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")):
+        return name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+    raise ProjectError(f"{config_file}: name the stack with --stack (the file is not Pulumi.<stack>.yaml)")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # CI logs are not terminals: give long resource types room instead of wrapping them.
@@ -85,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         err.print("[red]error:[/red] more --policy-pack-config than --policy-pack flags")
         return 2
     try:
-        program = load_program(args.cwd, args.stack or _default_stack(args.cwd.resolve()))
+        stack = args.stack or (_stack_of(args.config_file) if args.config_file else _default_stack(args.cwd.resolve()))
+        program = load_program(args.cwd, stack, args.config_file)
         for note in program.notes:
             err.print(f"[yellow]note:[/yellow] {note}")
         outcome = preview(

@@ -128,7 +128,8 @@ def _interpreter(directory: Path, runtime: Any) -> str:
     return sys.executable
 
 
-def load_program(directory: Path, stack: str) -> Program:
+def load_program(directory: Path, stack: str, config_file: Path | None = None) -> Program:
+    """`config_file` replaces Pulumi.<stack>.yaml, as the CLI's --config-file does."""
     directory = directory.resolve()
     project_file = _find_project_file(directory)
     project = _read_yaml(project_file)
@@ -148,7 +149,7 @@ def load_program(directory: Path, stack: str) -> Program:
     if not main.is_file():
         raise ProjectError(f"{project_file}: program entry point {main} does not exist")
 
-    stack_file = directory / f"Pulumi.{stack}.yaml"
+    stack_file = config_file.resolve() if config_file is not None else directory / f"Pulumi.{stack}.yaml"
     if not stack_file.is_file():
         raise ProjectError(
             f"no stack file {stack_file.name} in {directory} (stack {stack!r} is not configured)"

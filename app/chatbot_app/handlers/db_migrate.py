@@ -9,8 +9,12 @@ password (it signs in with IAM tokens), a member of chatbot_rag_app, and of rds_
 Any failure raises MigrationFailed: Lambda returns a function error, the Invocation fails with this
 message and the deploy stops. Messages name the migration file and the database error, never the password.
 
+With KB_SECRET_ARN (and KB_DIMENSION) set, it then prepares the Bedrock knowledge base's table and its
+database user and writes that user's credentials to the secret (rag/kb_schema.py); the summary gains
+"knowledgeBase". An event with "Step" is Secrets Manager rotating that secret: only that step runs.
+
 Environment: DB_HOST, DB_PORT, DB_NAME, MASTER_SECRET_ARN, APP_DB_USER; DB_DSN replaces the first four
-(local runs and tests).
+(local runs and tests); optional KB_SECRET_ARN, KB_DIMENSION.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from ..rag import kb_schema
 from ..rag.db import ca_bundle_path
 from ..rag.migrations import (
     APP_ROLE,
@@ -121,15 +126,21 @@ def run(conn: psycopg.Connection, login_role: str, migrations: list[Migration]) 
     return {"applied": [labels[v] for v in applied], "current": current}
 
 
-def _connect(env: Mapping[str, str]) -> tuple[psycopg.Connection, str]:
-    """A connection as the master user, and the password to keep out of messages ("" with DB_DSN)."""
-    if env.get("DB_DSN"):
-        kwargs: dict[str, Any] = {"conninfo": env["DB_DSN"], "connect_timeout": CONNECT_TIMEOUT_SECONDS}
-        where, password = "DB_DSN", ""
-    else:
-        from ..core.aws import client  # the app's lazily created, cached boto3 clients
+def _secrets(env: Mapping[str, str]) -> Any:
+    from ..core.aws import client  # the app's lazily created, cached boto3 clients
 
-        kwargs = connection_kwargs(env, client("secretsmanager", env.get("AWS_REGION")))
+    return client("secretsmanager", env.get("AWS_REGION"))
+
+
+def _connect(env: Mapping[str, str], **login: str) -> tuple[psycopg.Connection, str]:
+    """A connection as the master user (or as `login`'s user and password), and the password to keep out
+    of messages ("" with DB_DSN)."""
+    if env.get("DB_DSN"):
+        kwargs: dict[str, Any] = {"conninfo": env["DB_DSN"], "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+                                  **login}
+        where, password = "DB_DSN", login.get("password", "")
+    else:
+        kwargs = {**connection_kwargs(env, _secrets(env)), **login}
         where = f"{kwargs['host']}:{kwargs['port']}/{kwargs['dbname']} as {kwargs['user']}"
         password = kwargs["password"]
     try:
@@ -142,8 +153,41 @@ def _redact(text: str, password: str) -> str:
     return text.replace(password, REDACTED) if password else text
 
 
+def prepare_knowledge_base(conn: psycopg.Connection, env: Mapping[str, str]) -> dict[str, Any]:
+    """The knowledge base's table, user and credentials, when the stack created a knowledge base."""
+    try:
+        dimension = kb_schema.parse_dimension(env.get("KB_DIMENSION"))
+        return kb_schema.prepare(conn, _secrets(env), env["KB_SECRET_ARN"], dimension)
+    except kb_schema.KnowledgeBaseSchemaError as error:
+        raise MigrationFailed(f"preparing the knowledge base's table failed: {error}") from None
+    except psycopg.Error as error:
+        raise MigrationFailed(f"preparing the knowledge base's table failed: {error}") from error
+
+
+def rotate_knowledge_base_secret(event: dict[str, Any], env: Mapping[str, str]) -> dict[str, Any]:
+    """A Secrets Manager rotation step for the knowledge base's secret (never the master secret)."""
+    secret_arn = env.get("KB_SECRET_ARN", "")
+    if not secret_arn:
+        raise MigrationFailed("rotation requested but KB_SECRET_ARN is not set")
+
+    def connect(**login: str) -> psycopg.Connection:
+        return _connect(env, **login)[0]
+
+    try:
+        done = kb_schema.rotate(event, _secrets(env), secret_arn, connect)
+    except kb_schema.KnowledgeBaseSchemaError as error:
+        raise MigrationFailed(f"rotating the knowledge base's secret failed: {error}") from None
+    except psycopg.Error as error:
+        # The message is the database's, which never holds the password (only its verifier was sent).
+        raise MigrationFailed(f"rotating the knowledge base's secret failed: {error}") from None
+    log.info("knowledge base secret rotation: %s", done)
+    return {"rotation": done}
+
+
 def handler(event: dict[str, Any], context: Any, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if env is None else env
+    if "Step" in (event or {}):
+        return rotate_knowledge_base_secret(event, env)
     login_role = env.get("APP_DB_USER", "")
     if not login_role:
         raise MigrationFailed("the migration function is not configured: set APP_DB_USER")
@@ -155,6 +199,8 @@ def handler(event: dict[str, Any], context: Any, env: Mapping[str, str] | None =
     conn, password = _connect(env)
     try:
         summary = run(conn, login_role, migrations)
+        if env.get("KB_SECRET_ARN"):
+            summary["knowledgeBase"] = prepare_knowledge_base(conn, env)
     except MigrationFailed as error:
         # Raised again without the chain: Lambda reports the message only, and it must not carry secrets.
         raise MigrationFailed(_redact(str(error), password)) from None

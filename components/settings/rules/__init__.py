@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from components.settings.rules import chat, edge, identity, network, operations, rag
+from components.settings.rules import chat, edge, engines, identity, models, network, operations, rag
 from components.settings.rules.base import Rule, RuleViolation
 from components.settings.rules.edge import STRONG_TLS_VERSIONS
 
@@ -15,6 +15,7 @@ __all__ = ["RULES", "STRONG_TLS_VERSIONS", "Rule", "RuleViolation", "cross_field
 
 RULES: tuple[Rule, ...] = (
     edge.RULES + network.RULES + identity.RULES + chat.RULES + operations.RULES + rag.RULES
+    + chat.GUARDRAIL_RULES + engines.RULES + models.RULES
 )
 
 

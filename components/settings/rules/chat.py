@@ -1,10 +1,12 @@
-"""Rules of the chat settings: a guardrail outside dev, complete references to an existing one, limits."""
+"""Rules of the chat settings: a guardrail outside dev, complete references to an existing one, content
+settings only for a created one, limits."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from components.settings.fields.chat import guardrail_arn_region
+from components.settings.fields.guardrail import DEFAULT_PII_ANONYMIZE, DEFAULT_PII_BLOCK
 from components.settings.rules.base import Rule, outside_dev, paired
 
 if TYPE_CHECKING:
@@ -60,4 +62,34 @@ RULES = (
     Rule(("guardrail_version", "environment"), _draft_outside_dev),
     Rule(("guardrail_id", "bedrock_region_override", "region"), _guardrail_region),
     Rule(("chat_rate_limit_per_ip", "rate_limit_per_ip"), _chat_limit_is_stricter),
+)
+
+
+def _guardrail_content_only_when_created(s: StackSettings) -> str | None:
+    if s.creates_guardrail:
+        return None
+    changed = [key for key, on in (
+        ("guardrailFilterStrength", s.guardrail_filter_strength != "HIGH"),
+        ("guardrailDeniedTopics", bool(s.guardrail_denied_topics)),
+        ("guardrailPiiAnonymize", s.guardrail_pii_anonymize != DEFAULT_PII_ANONYMIZE),
+        ("guardrailPiiBlock", s.guardrail_pii_block != DEFAULT_PII_BLOCK)) if on]
+    if not changed:
+        return None
+    return (f"{', '.join(changed)} shape only a guardrail the stack creates, but guardrailMode is "
+            f"{s.guardrail_mode}; set guardrailMode to create or leave them unset (an existing guardrail "
+            "keeps its own filters)")
+
+
+def _pii_once(s: StackSettings) -> str | None:
+    both = sorted(set(s.guardrail_pii_anonymize) & set(s.guardrail_pii_block))
+    if not both:
+        return None
+    return (f"{', '.join(both)} listed in both guardrailPiiAnonymize and guardrailPiiBlock; a PII type has "
+            "one action: keep it in one list")
+
+
+GUARDRAIL_RULES = (
+    Rule(("guardrail_filter_strength", "guardrail_denied_topics", "guardrail_pii_anonymize",
+          "guardrail_pii_block", "guardrail_mode"), _guardrail_content_only_when_created),
+    Rule(("guardrail_pii_anonymize", "guardrail_pii_block"), _pii_once),
 )
