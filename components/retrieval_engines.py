@@ -108,7 +108,8 @@ class RetrievalEngines(pulumi.ComponentResource):
                     key: pulumi.Input[str] | None) -> None:
         s = self.settings
         collection_args = OpenSearchVectorCollectionArgs(
-            prefix=s.prefix, stack=s.stack, vpc_id=network.vpc_id, private_subnet_ids=network.private_subnet_ids,
+            prefix=s.prefix, stack=s.stack, vpc_id=network.vpc_id,
+            private_subnet_ids=network.private_subnet_ids,
             client_security_group_id=clients, principal_role_arns=[], kms_key_arn=key, dev=s.is_dev,
             retain=s.retain_data, standby_replicas=s.opensearch_standby_replicas)
         self.opensearch = collection = OpenSearchVectorCollection("rag-vectors", collection_args,

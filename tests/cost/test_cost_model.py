@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -44,6 +45,8 @@ def res(kind: str, name: str, inputs: dict[str, Any] | None = None, **extra: Any
              "sm": "aws:sagemaker/endpoint:Endpoint",
              "smc": "aws:sagemaker/endpointConfiguration:EndpointConfiguration",
              "sched": "aws:appautoscaling/scheduledAction:ScheduledAction", "subnet": "aws:ec2/subnet:Subnet",
+             "ebsched": "aws:scheduler/schedule:Schedule",
+             "aossvpce": "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint",
              "provider": "pulumi:providers:aws", "table": "aws:dynamodb/table:Table"}[kind]
     return {"urn": f"urn:pulumi:t::p::{token}::{name}", "type": token, "name": name, "provider": None,
             "inputs": inputs or {}, "propertyDependencies": {}, "dependencies": [], **extra}
@@ -114,6 +117,26 @@ def test_sagemaker_endpoint_instances_and_schedule_note():
     item = cost([config, endpoint, schedule])["items"][0]
     assert item["monthly"] == 2055.68  # 2 x 1.408 x 730
     assert any("nightly" in note for note in item["notes"])
+
+
+def test_an_eventbridge_schedule_deleting_the_endpoint_is_noted_and_another_endpoints_is_not():
+    config = res("smc", "cfg", {"productionVariants": [{"instanceType": "ml.g5.xlarge"}]})
+    endpoint = res("sm", "ep", {"name": "llm"}, propertyDependencies={"endpointConfigName": [config["urn"]]})
+
+    def deleting(name: str, endpoint_name: str) -> dict[str, Any]:
+        return res("ebsched", name, {"target": {
+            "arn": "arn:aws:scheduler:::aws-sdk:sagemaker:deleteEndpoint",
+            "input": json.dumps({"EndpointName": endpoint_name})}})
+
+    item = cost([config, endpoint, deleting("stop-llm", "llm"), deleting("stop-other", "other")])["items"][0]
+    notes = " ".join(item["notes"])
+    assert "stop-llm" in notes and "stop-other" not in notes
+
+
+def test_opensearch_vpc_endpoints_bill_per_az_like_interface_endpoints():
+    endpoint = res("aossvpce", "vectors-vpce", {"subnetIds": ["subnet-1", "subnet-2"]})
+    item = cost([endpoint])["items"][0]
+    assert item["monthly"] == 14.6 and "OpenSearch Serverless endpoint in 2 AZs" in item["detail"]
 
 
 def test_sagemaker_instance_type_missing_from_the_file_is_unpriced():

@@ -4,6 +4,7 @@ never writes a secret into the file."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -267,6 +268,14 @@ def test_answers_are_parsed_like_a_user_means_them() -> None:
     assert answers.parse_answer("-", spec["geoAllowlist"]) == []
     assert answers.parse_answer("-", spec["vpcId"]) == ""
     assert answers.parse_answer("30.0", spec["logRetentionDays"]) == 30
+    topics = '[{"name": "Legal advice", "definition": "Advice on legal matters"}]'
+    assert answers.parse_answer(topics, spec["guardrailDeniedTopics"]) == [
+        {"name": "Legal advice", "definition": "Advice on legal matters"}]
+    # Not a list of mappings: passed on for the loader to refuse.
+    assert answers.parse_answer('["a"]', spec["guardrailDeniedTopics"]) == '["a"]'
+    assert answers.parse_answer("-", spec["selfHostedModels"]) == []
+    shown = answers.shown(json.loads(topics), spec["guardrailDeniedTopics"])
+    assert shown == json.dumps(json.loads(topics)[0])
     assert answers.env_name(spec["logRetentionDays"], "CI_") == "CI_LOG_RETENTION_DAYS"
     assert answers.resolve_key("region")[0] == spec["region"]
     assert answers.resolve_key("chatbot:NATGATEWAY")[0] == spec["natGateway"]

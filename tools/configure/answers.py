@@ -1,7 +1,7 @@
 """Answers of the wizard: text as a user types it, turned into config values and checked by the real loader.
 
-Values are kept in config form: str, bool, int or list[str], as they appear in a stack file. The loader
-sees them flattened to the text Pulumi passes a program (booleans true/false, lists as JSON).
+Values are kept in config form: str, bool, int, list[str] or a list of mappings, as they appear in a stack
+file. The loader sees them flattened to the text Pulumi passes a program (booleans true/false, lists as JSON).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from components.settings import (
     CONFIG_NAMESPACE,
@@ -19,7 +20,7 @@ from components.settings import (
     settings_from_config,
 )
 
-Value = str | bool | int | list[str]
+Value = str | bool | int | list[str] | list[dict[str, Any]]
 CLEAR = "-"  # typed to empty an optional value that has one
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")  # what `pulumi stack init` accepts, without an org
 _TRUE = {"true", "yes", "y"}
@@ -59,7 +60,7 @@ def parse_answer(text: str, spec: SettingSpec) -> Value:
     text = text.strip()
     kind = spec.setting.config_type
     if text == CLEAR:
-        return [] if kind == "array" else ""
+        return [] if kind in ("array", "objects") else ""
     if kind == "boolean":
         lowered = text.lower()
         return True if lowered in _TRUE else False if lowered in _FALSE else text
@@ -77,6 +78,12 @@ def parse_answer(text: str, spec: SettingSpec) -> Value:
                 return text
             return items if isinstance(items, list) and all(isinstance(i, str) for i in items) else text
         return [item for item in re.split(r"[,\s]+", text) if item]
+    if kind == "objects":  # a JSON list of mappings, as `pulumi config set --path` would build it
+        try:
+            items = json.loads(text)
+        except ValueError:
+            return text
+        return items if isinstance(items, list) and all(isinstance(i, dict) for i in items) else text
     return text
 
 
@@ -96,7 +103,7 @@ def shown(value: Value, spec: SettingSpec) -> str:
     if value == "" or value == []:
         return "(none)"
     if isinstance(value, list):
-        return ", ".join(value)
+        return ", ".join(v if isinstance(v, str) else json.dumps(v) for v in value)
     return config_text(value)
 
 

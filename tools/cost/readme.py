@@ -56,10 +56,27 @@ SCENARIOS = (
              {"devTools": False, "ragEnabled": False, "privateWebsite": True,
               "privateWebsiteCidrs": ["10.0.0.0/8"],
               "privateWebsiteCertificateArn": _CERT}, "dev-lean"),
+    Scenario("opensearch", "+ OpenSearch Serverless engine (`ragEngines: [pgvector, opensearch]`, "
+             "`opensearchStandbyReplicas: false`)", "dev",
+             {"devTools": False, "ragEngines": ["pgvector", "opensearch"],
+              "opensearchStandbyReplicas": False}, "rag"),
+    Scenario("kendra", "+ Kendra index (`ragEngines: [pgvector, kendra]`, `kendraCreateIndex: true`, "
+             "developer edition)", "dev",
+             {"devTools": False, "ragEngines": ["pgvector", "kendra"], "kendraCreateIndex": True}, "rag"),
+    Scenario("kb", "+ attached knowledge base and reranking (`ragEngines: [pgvector, bedrock-kb]`, "
+             "`knowledgeBaseIds`, `ragRerankModels`)", "dev",
+             {"devTools": False, "ragEngines": ["pgvector", "bedrock-kb"], "knowledgeBaseIds": ["KB12345678"],
+              "ragRerankModels": ["amazon.rerank-v1:0"]}, "rag"),
+    Scenario("sagemaker", "+ one self-hosted model around the clock (`selfHostedModels`, ml.g5.2xlarge, "
+             "`selfHostedSchedule: false`)", "dev",
+             {"devTools": False, "ragEnabled": False, "selfHostedSchedule": False, "selfHostedModels": [{
+                 "name": "llama3-8b", "kind": "lmi", "instanceType": "ml.g5.2xlarge",
+                 "image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/djl-inference@sha256:" + "0f" * 32,
+                 "weightsS3Uri": "s3://reviewed-model-weights/llama3-8b-instruct/"}]}, "dev-lean"),
 )
 
 
-BASE_NAMES = {"dev": "dev", "dev-lean": "dev without dev tools and retrieval"}
+BASE_NAMES = {"dev": "dev", "dev-lean": "dev without dev tools and retrieval", "rag": "+ retrieval"}
 
 
 def _wire(value: Any) -> str:

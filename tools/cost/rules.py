@@ -38,6 +38,15 @@ def vpc_endpoint(ctx: Context, r: dict[str, Any]) -> Line | None:
         return None  # S3 and DynamoDB gateway endpoints are free
     if kind not in ("Interface", "GatewayLoadBalancer"):
         return unpriced(ctx, r, f"endpoint type {kind} is not in the price file")
+    return _endpoint_az_hours(ctx, r, str(r["inputs"].get("serviceName", "")).rsplit(".", 1)[-1])
+
+
+def opensearch_vpc_endpoint(ctx: Context, r: dict[str, Any]) -> Line:
+    """An OpenSearch Serverless VPC endpoint bills at the PrivateLink interface endpoint rate per AZ."""
+    return _endpoint_az_hours(ctx, r, "OpenSearch Serverless")
+
+
+def _endpoint_az_hours(ctx: Context, r: dict[str, Any], service: str) -> Line:
     subnets = r["inputs"].get("subnetIds")
     notes: list[str] = []
     if isinstance(subnets, list) and all(_known(s) for s in subnets):
@@ -47,7 +56,6 @@ def vpc_endpoint(ctx: Context, r: dict[str, Any]) -> Line | None:
     else:
         count = 1
         notes.append("subnet (AZ) count unknown until deploy: priced for 1 AZ, a lower bound")
-    service = str(r["inputs"].get("serviceName", "")).rsplit(".", 1)[-1]
     return priced(ctx, r, "interfaceEndpointAzHour", count,
                   f"{service} endpoint in {count} AZ{'s' if count != 1 else ''}", hourly=True, notes=notes)
 
@@ -108,6 +116,14 @@ def _schedules(ctx: Context, endpoint: dict[str, Any]) -> list[str]:
     name = endpoint["inputs"].get("name")
     found = []
     for other in ctx.resources:
+        if other["type"] == "aws:scheduler/schedule:Schedule":
+            # EventBridge Scheduler deleting the endpoint out of hours (components/self_hosted_models.py).
+            target = other["inputs"].get("target") or {}
+            payload = str(target.get("input", "")) if isinstance(target, dict) else ""
+            if (_known(name) and str(target.get("arn", "")).endswith("sagemaker:deleteEndpoint")
+                    and f'"EndpointName": "{name}"' in payload):
+                found.append(other["name"])
+            continue
         if other["type"] != "aws:appautoscaling/scheduledAction:ScheduledAction":
             continue
         target = str(other["inputs"].get("resourceId", ""))
@@ -132,8 +148,8 @@ def sagemaker_endpoint(ctx: Context, r: dict[str, Any]) -> Line:
         lines.append(priced(ctx, r, "sagemakerInstanceHour", float(count), f"{count} x {kind}",
                             hourly=True, variant=kind))
     if schedules := _schedules(ctx, r):
-        notes.append(f"scaling schedule(s) {', '.join(schedules)}: the cost shown is always-on; "
-                     "hours the schedule scales in are not billed")
+        notes.append(f"schedule(s) {', '.join(schedules)}: the cost shown is always-on; "
+                     "hours the schedule scales in or deletes the endpoint are not billed")
     notes += [n for line in lines for n in line.notes]
     if any(line.monthly is None for line in lines):
         return Line(r, ctx.region_of(r), None, "; ".join(line.detail for line in lines), notes)
@@ -230,6 +246,7 @@ RULES: dict[str, Rule] = {
     "aws:alb/loadBalancer:LoadBalancer": load_balancer,
     "aws:rds/clusterInstance:ClusterInstance": aurora_instance,
     "aws:opensearch/serverlessCollection:ServerlessCollection": opensearch_collection,
+    "aws:opensearch/serverlessVpcEndpoint:ServerlessVpcEndpoint": opensearch_vpc_endpoint,
     "aws:kendra/index:Index": kendra_index,
     "aws:sagemaker/endpoint:Endpoint": sagemaker_endpoint,
     "aws:wafv2/webAcl:WebAcl": web_acl,

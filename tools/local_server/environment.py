@@ -80,9 +80,13 @@ def _chat_common(endpoints: Endpoints, models: Models) -> dict[str, str]:
     return env
 
 
+# Local mode has the pgvector engine only (PostgreSQL on this machine); no reranking.
+ENGINES = {"RAG_ENGINES": "pgvector", "RERANK_MODELS": ""}
+
+
 def _retrieval_common(dsn: str, models: Models) -> dict[str, str]:
     return {"DB_DSN": dsn, "UPLOADS_BUCKET": UPLOADS_BUCKET, "EMBEDDING_MODELS": embedding_model(models),
-            "BEDROCK_REGION": models.region}
+            "BEDROCK_REGION": models.region, **ENGINES}
 
 
 def embedding_model(models: Models) -> str:
@@ -99,7 +103,7 @@ def per_function(endpoints: Endpoints, models: Models, dsn: str, queue_url: str)
     envs = {role: dict(chat) for role in CHAT_FUNCTIONS}
     envs["rest"].update(CHAT_WORKER_FUNCTION=function_name("chat-worker"), RAG_FUNCTION=function_name("rag"),
                         UPLOADS_BUCKET=UPLOADS_BUCKET, MAX_UPLOAD_BYTES=str(MAX_UPLOAD_BYTES),
-                        UPLOAD_FORMATS="", WORKSPACE_MANAGER_GROUP="workspace_manager")
+                        UPLOAD_FORMATS="", WORKSPACE_MANAGER_GROUP="workspace_manager", **ENGINES)
     envs["chat_worker"].update(RAG_FUNCTION=function_name("rag"), RAG_TOP_K=str(RAG_TOP_K))
     envs["rag"] = _retrieval_common(dsn, models)
     envs["doc_processor"] = {**_retrieval_common(dsn, models), "INGEST_QUEUE_URL": queue_url,

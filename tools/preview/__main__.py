@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         err.print("[red]error:[/red] more --policy-pack-config than --policy-pack flags")
         return 2
     try:
-        stack = args.stack or (_stack_of(args.config_file) if args.config_file else _default_stack(args.cwd.resolve()))
+        stack = args.stack or (
+            _stack_of(args.config_file) if args.config_file else _default_stack(args.cwd.resolve()))
         program = load_program(args.cwd, stack, args.config_file)
         for note in program.notes:
             err.print(f"[yellow]note:[/yellow] {note}")
