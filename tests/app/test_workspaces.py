@@ -174,8 +174,9 @@ def test_manager_and_admin_manage_workspaces_and_documents(
     token = tokens.make("m", groups)
     status, ws = call("POST", "/workspaces", token, {**WS_BODY, "hybridSearch": True})
     assert status == 201
-    assert rag.requests[-1] == {"op": "createWorkspace", **WS_BODY, "hybridSearch": True}
-    assert ws == {"id": ws["id"], "dimension": 1024, **WS_BODY, "hybridSearch": True}
+    sent = {"op": "createWorkspace", **WS_BODY, "hybridSearch": True, "engine": "pgvector"}
+    assert rag.requests[-1] == sent
+    assert ws == {"id": ws["id"], "dimension": 1024, **WS_BODY, "hybridSearch": True, "engine": "pgvector"}
     status, ticket = call("POST", f"/workspaces/{ws['id']}/documents", token, UPLOAD)
     assert status == 201
     doc = ticket["document"]
@@ -246,7 +247,7 @@ def _lambda(body: Any, **response: Any) -> dict[str, Any]:
 def test_lambda_transport_invokes_the_rag_function_synchronously(ddb: Any, monkeypatch: pytest.MonkeyPatch,
                                                                  tokens: Tokens) -> None:
     enable_rag(monkeypatch)
-    ws = {"id": str(uuid.uuid4()), "dimension": 1024, "hybridSearch": False, **WS_BODY}
+    ws = {"id": str(uuid.uuid4()), "dimension": 1024, "hybridSearch": False, "engine": "pgvector", **WS_BODY}
     client = aws.client("lambda", REGION)
     stubber = Stubber(client)
     expected = {"FunctionName": RAG_FUNCTION, "InvocationType": "RequestResponse", "Payload": ANY}

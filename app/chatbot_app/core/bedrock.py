@@ -1,5 +1,6 @@
-"""Bedrock: the text models this account can use, and Converse / ConverseStream requests with the guardrail
-applied (ConverseStream for models that stream their answer, Converse for the others)."""
+"""Bedrock: the text models this account can use (plus the stack's self-hosted SageMaker models, which
+core/sagemaker_models.py answers), and Converse / ConverseStream requests with the guardrail applied
+(ConverseStream for models that stream their answer, Converse for the others)."""
 
 from __future__ import annotations
 
@@ -22,13 +23,15 @@ def clear_model_cache() -> None:
 
 
 def list_models(config: Config) -> list[ModelInfo]:
-    """The account's on-demand text models and inference profiles, limited to ALLOWED_MODELS if set; under
-    MODEL_PROVIDER=local, local mode's one model instead."""
+    """The account's on-demand text models and inference profiles, limited to ALLOWED_MODELS if set, then
+    the stack's self-hosted models (SAGEMAKER_MODELS); under MODEL_PROVIDER=local, local mode's one model
+    instead."""
     if config.model_provider == "local":
         from ..local.answers import MODEL  # local mode only: that package is not in the Lambda archive
 
         return [MODEL] if config.model_allowed(MODEL.modelId) else []
-    return [model for model in _account_models(config) if config.model_allowed(model.modelId)]
+    listed = [model for model in _account_models(config) if config.model_allowed(model.modelId)]
+    return listed + [model.info() for model in config.sagemaker_models]
 
 
 def _account_models(config: Config) -> list[ModelInfo]:
@@ -89,8 +92,12 @@ def _profile_model_ids(profile: dict[str, Any]) -> set[str]:
 
 
 def require_model(config: Config, model_id: str) -> ModelInfo:
-    """The model if the account lists it and ALLOWED_MODELS permits it; else 400 unknown_model."""
+    """The model if the account lists it and ALLOWED_MODELS permits it, or a self-hosted model the stack
+    configured; else 400 unknown_model."""
     check_allowed(config, model_id)
+    self_hosted = config.sagemaker_model(model_id)
+    if self_hosted is not None:
+        return self_hosted.info()  # no Bedrock listing needed
     for model in list_models(config):
         if model.modelId == model_id:
             return model
@@ -98,7 +105,8 @@ def require_model(config: Config, model_id: str) -> ModelInfo:
 
 
 def check_allowed(config: Config, model_id: str) -> None:
-    """ALLOWED_MODELS alone, without listing models (the worker has no permission to list them)."""
+    """ALLOWED_MODELS (or SAGEMAKER_MODELS for a self-hosted id) alone, without listing models (the worker
+    has no permission to list them)."""
     if not config.model_allowed(model_id):
         raise _unknown(model_id)
 

@@ -2,8 +2,10 @@
 
 `accept` runs in the REST function: validate, check the owner and the model, reserve the quota, hand a job to
 the worker function (asynchronous invoke). `run` runs in the worker: stream the model's answer to the user's
-connections (ConverseStream; Converse and one delta frame for a model that does not stream), then store the
-question, the answer and the token usage in one transaction. Whatever fails
+connections (ConverseStream; Converse and one delta frame for a model that does not stream; a self-hosted
+SageMaker model through core/sagemaker_models.py, with the Bedrock guardrail applied by core/guardrails.py
+since an endpoint cannot carry it), then store the question, the answer and the token usage in one
+transaction. Whatever fails
 after the reservation gives the reserved message back, so nothing is stored or counted half-way.
 
 A session bound to a workspace is answered from its documents: the worker searches the workspace with the
@@ -17,12 +19,12 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from . import aws, bedrock, sessions, settings_store, usage, workspaces
+from . import aws, bedrock, guardrails, sagemaker_models, sessions, settings_store, usage, workspaces
 from .auth import Principal
 from .clock import iso, now_ms
 from .config import Config
 from .errors import ApiError, PayloadTooLarge, ServiceUnavailable, UpstreamError
-from .models import ChatJob, Message, MessageAccepted, SendMessageRequest, Session, Usage
+from .models import ChatJob, InferenceSettings, Message, MessageAccepted, SendMessageRequest, Session, Usage
 from .streaming import Push
 
 log = logging.getLogger(__name__)
@@ -69,8 +71,9 @@ def _default_model(config: Config) -> str:
     stored = settings_store.read(config).defaultModel
     if config.model_allowed(stored):
         return stored
-    # ALLOWED_MODELS changed after an admin saved this default; DEFAULT_MODEL_ID is always allowed.
-    log.warning("saved default model %s is not in ALLOWED_MODELS; using %s", stored, config.default_model_id)
+    # ALLOWED_MODELS or SAGEMAKER_MODELS changed after an admin saved this default; DEFAULT_MODEL_ID is
+    # always allowed.
+    log.warning("saved default model %s is not available; using %s", stored, config.default_model_id)
     return config.default_model_id
 
 
@@ -147,13 +150,18 @@ def _answer_and_store(config: Config, job: ChatJob, push: Push) -> tuple[Message
     )
     push.send({"type": "start", "questionId": question.messageId, "modelId": job.modelId})
     retrieval = _retrieve(config, session, job, push)
-    request = bedrock.converse_request(
-        config, settings, job.modelId, history, job.text, streaming=job.streaming
-    )
-    if retrieval is not None:
-        # After the administrator's system prompt, as a block of its own (Converse takes several).
-        request["system"] = [*request.get("system", []), {"text": retrieval.context}]
-    result = _answer(config, job, push, request, retrieval)
+    context = [retrieval.context] if retrieval is not None else []
+    endpoint = config.sagemaker_model(job.modelId)
+    if endpoint is not None:
+        result = _self_hosted(config, job, push, endpoint, settings, history, context)
+    else:
+        request = bedrock.converse_request(
+            config, settings, job.modelId, history, job.text, streaming=job.streaming
+        )
+        if context:
+            # After the administrator's system prompt, as a block of its own (Converse takes several).
+            request["system"] = [*request.get("system", []), *({"text": c} for c in context)]
+        result = _answer(config, job, push, request, retrieval)
     answer = Message(
         messageId=job.messageId,
         role="assistant",
@@ -197,6 +205,44 @@ def _answer(
     if job.streaming:
         return _stream(push, bedrock.stream(config, request))
     return _converse(config, push, request)
+
+
+def _self_hosted(
+    config: Config,
+    job: ChatJob,
+    push: Push,
+    endpoint: sagemaker_models.EndpointModel,
+    settings: InferenceSettings,
+    history: list[Message],
+    context: list[str],
+) -> bedrock.StreamResult:
+    """A SageMaker endpoint in the stack's region. The guardrail checks the question first (a block answers
+    with its message and calls no model; masked text is what the model gets), then the answer in chunks
+    before any of it is pushed."""
+    question = guardrails.check(config, job.text, "INPUT")
+    if question.blocked:
+        if question.text:
+            push.send({"type": "delta", "text": question.text})
+        return bedrock.StreamResult(question.text, Usage(), guardrails.STOP_REASON)
+    request = sagemaker_models.build_request(
+        endpoint, settings, history, question.text, system=context, streaming=job.streaming
+    )
+    if job.streaming:
+        pieces = sagemaker_models.stream(config.region, request)
+    else:
+        pieces = _whole(config.region, request)
+    guarded = guardrails.guard_answer(
+        config, pieces, lambda text: sagemaker_models.estimate_usage(request, text)
+    )
+    return _stream(push, guarded)
+
+
+def _whole(region: str, request: dict[str, Any]) -> Iterator[str | bedrock.StreamResult]:
+    """InvokeEndpoint's whole answer as one delta and its result, so the guardrail checks it the same way."""
+    result = sagemaker_models.invoke(region, request)
+    if result.text:
+        yield result.text
+    yield result
 
 
 def _stream(push: Push, pieces: Iterator[str | bedrock.StreamResult]) -> bedrock.StreamResult:

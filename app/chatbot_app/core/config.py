@@ -7,6 +7,10 @@ import logging
 import os
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .sagemaker_models import EndpointModel
 
 DEFAULT_MAX_MESSAGE_CHARS = 8000
 # Used only until an administrator saves runtime settings; must be a Bedrock text model.
@@ -17,6 +21,7 @@ LOCAL_MODEL_ID = "local.extractive"
 MODEL_PROVIDERS = ("bedrock", "local")
 # A Bedrock model id or inference-profile id; models.py validates request fields with the same pattern.
 MODEL_ID_PATTERN = r"^[A-Za-z0-9._:/-]{1,256}$"
+SAGEMAKER_PREFIX = "sagemaker."  # self-hosted models (core/sagemaker_models.py PREFIX)
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the document parsers' own limit (rag/parsers ParseLimits)
 MAX_RAG_TOP_K = 20  # the rag service's bound on `k`
 
@@ -61,6 +66,8 @@ class Config:
     # Empty: every format the parsers support.
     upload_formats: tuple[str, ...] = ()
     model_provider: str = "bedrock"
+    # SAGEMAKER_MODELS: the stack's self-hosted models (chat worker and REST function only).
+    sagemaker_models: tuple[EndpointModel, ...] = ()
 
     @property
     def rag_enabled(self) -> bool:
@@ -71,7 +78,13 @@ class Config:
         return bool(self.guardrail_id and self.guardrail_version)
 
     def model_allowed(self, model_id: str) -> bool:
+        """A self-hosted id only when the stack configured that endpoint; a Bedrock id per ALLOWED_MODELS."""
+        if model_id.startswith(SAGEMAKER_PREFIX):
+            return self.sagemaker_model(model_id) is not None
         return not self.allowed_models or model_id in self.allowed_models
+
+    def sagemaker_model(self, model_id: str) -> EndpointModel | None:
+        return next((m for m in self.sagemaker_models if m.model_id == model_id), None)
 
 
 def _required(env: dict[str, str], key: str) -> str:
@@ -98,7 +111,7 @@ def _allowed_models(env: dict[str, str], default_model: str) -> tuple[str, ...]:
     entries = [e.strip() for e in env.get("ALLOWED_MODELS", "").split(",")]
     allowed = tuple(dict.fromkeys(e for e in entries if e))  # ordered, without duplicates
     for model_id in allowed:
-        if not re.match(MODEL_ID_PATTERN, model_id):
+        if not re.match(MODEL_ID_PATTERN, model_id) or model_id.startswith(SAGEMAKER_PREFIX):
             raise ConfigError(f"ALLOWED_MODELS: {model_id!r} is not a Bedrock model or inference-profile id")
     if allowed and default_model not in allowed:
         explicit = bool(env.get("DEFAULT_MODEL_ID", "").strip())
@@ -142,6 +155,12 @@ def from_env(env: dict[str, str]) -> Config:
     default_model = env.get("DEFAULT_MODEL_ID", "").strip() or fallback
     if provider == "local" and default_model != LOCAL_MODEL_ID:
         raise ConfigError(f"MODEL_PROVIDER=local answers with {LOCAL_MODEL_ID} only; unset DEFAULT_MODEL_ID")
+    if default_model.startswith(SAGEMAKER_PREFIX):
+        # A self-hosted endpoint may be stopped by its schedule; the default must always answer.
+        raise ConfigError(f"DEFAULT_MODEL_ID must be a Bedrock model, got the self-hosted {default_model!r}")
+    self_hosted = _sagemaker_models(env)
+    if provider == "local" and self_hosted:
+        raise ConfigError(f"MODEL_PROVIDER=local answers with {LOCAL_MODEL_ID} only; unset SAGEMAKER_MODELS")
     return Config(
         sessions_table=_required(env, "SESSIONS_TABLE"),
         connections_table=_required(env, "CONNECTIONS_TABLE"),
@@ -172,7 +191,27 @@ def from_env(env: dict[str, str]) -> Config:
         max_upload_bytes=_positive_int(env, "MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES),
         upload_formats=_upload_formats(env),
         model_provider=provider,
+        sagemaker_models=self_hosted,
     )
+
+
+def _sagemaker_models(env: dict[str, str]) -> tuple[EndpointModel, ...]:
+    from .sagemaker_models import parse_models  # deferred: that module imports this one (via bedrock)
+
+    raw = env.get("SAGEMAKER_MODELS", "").strip()
+    if not raw:
+        return ()
+    try:
+        models = tuple(parse_models(raw))
+    except ValueError as exc:  # its message names SAGEMAKER_MODELS
+        raise ConfigError(str(exc)) from exc
+    ids = [m.model_id for m in models]
+    for model_id in ids:
+        if not re.match(MODEL_ID_PATTERN, model_id):
+            raise ConfigError(f"SAGEMAKER_MODELS: {model_id!r} is not a valid model id")
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"SAGEMAKER_MODELS: duplicate model ids in {', '.join(ids)}")
+    return models
 
 
 def _model_provider(env: dict[str, str]) -> str:

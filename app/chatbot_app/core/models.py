@@ -196,14 +196,24 @@ class UsageReport(Response):
     tokens: Allowance
 
 
+Engine = Literal["pgvector", "opensearch", "kendra", "bedrock-kb"]
+ENGINE_REF = r"^[A-Za-z0-9][A-Za-z0-9:/_-]{0,199}$"
+
+
 class CreateWorkspaceRequest(Request):
-    """Chunk sizes are estimated tokens. `embeddingModel` must be one the stack enables (EMBEDDING_MODELS)."""
+    """Chunk sizes are estimated tokens. `engine` must be one the stack enables (see GET /workspaces/options).
+    pgvector and opensearch need `embeddingModel` (one the stack enables, EMBEDDING_MODELS); kendra and
+    bedrock-kb read an existing index or knowledge base, named by `engineRef`, and take no embedding model.
+    `rerankModel` turns on reranking of the passages with one of the stack's reranking models."""
 
     name: str = Field(min_length=1, max_length=100)
-    embeddingModel: str = Field(pattern=MODEL_ID)
+    embeddingModel: str | None = Field(default=None, pattern=MODEL_ID)
     chunkSize: int = Field(default=300, ge=16, le=8000)
     chunkOverlap: int = Field(default=50, ge=0, le=4000)
     hybridSearch: bool = False
+    engine: Engine = "pgvector"
+    engineRef: str | None = Field(default=None, pattern=ENGINE_REF)
+    rerankModel: str | None = Field(default=None, pattern=MODEL_ID)
 
     @model_validator(mode="after")
     def _overlap_fits(self) -> CreateWorkspaceRequest:
@@ -213,13 +223,35 @@ class CreateWorkspaceRequest(Request):
 
 
 class Workspace(Response):
+    """`embeddingModel` and `dimension` are null for kendra and bedrock-kb workspaces (which embed with the
+    index's own model); those take no uploads."""
+
     id: str
     name: str
-    embeddingModel: str
-    dimension: int
+    embeddingModel: str | None = None
+    dimension: int | None = None
     chunkSize: int
     chunkOverlap: int
     hybridSearch: bool
+    engine: Engine = "pgvector"
+    engineRef: str | None = None
+    rerankModel: str | None = None
+
+
+class EngineRefOption(Response):
+    id: str
+    name: str
+
+
+class WorkspaceOptions(Response):
+    """The choices a new workspace has on this stack: enabled engines (readOnlyEngines take no uploads), the
+    Kendra indexes and knowledge bases read-only workspaces can name, and the reranking models."""
+
+    engines: list[Engine]
+    readOnlyEngines: list[Engine]
+    kendraIndexes: list[EngineRefOption]
+    knowledgeBases: list[EngineRefOption]
+    rerankModels: list[str]
 
 
 class WorkspaceList(Response):
@@ -262,6 +294,24 @@ class PresignedPost(Response):
 class UploadTicket(Response):
     upload: PresignedPost
     document: Document
+
+
+class CrawlRequest(Request):
+    """Crawl a site into a workspace: from a start page (following its links), a sitemap or a feed. Only the
+    allowed hosts are crawled, and robots.txt is honoured; each page becomes an HTML document."""
+
+    url: str = Field(min_length=12, max_length=2000, pattern=r"^https://\S+$")
+    kind: Literal["page", "sitemap", "feed"] = "page"
+    maxPages: int | None = Field(
+        default=None, ge=1, le=100_000, description="At most CRAWLER_MAX_PAGES; absent: that limit."
+    )
+    followLinks: bool = True
+
+
+class CrawlAccepted(Response):
+    """The crawl runs in the background; its pages appear as documents as they are ingested."""
+
+    crawlId: str
 
 
 class ErrorDetail(Response):

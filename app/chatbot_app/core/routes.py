@@ -9,13 +9,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from . import bedrock, chat, sessions, settings_store, usage, workspaces
+from . import bedrock, chat, crawls, sessions, settings_store, usage, workspaces
 from .auth import Principal
 from .clock import now_ms
 from .config import Config
 from .errors import MethodNotAllowed, NotFound
 from .models import (
     PARAM_PATTERNS_DOC,
+    CrawlAccepted,
+    CrawlRequest,
     CreateSessionRequest,
     CreateWorkspaceRequest,
     DocumentList,
@@ -35,6 +37,7 @@ from .models import (
     UsageReport,
     Workspace,
     WorkspaceList,
+    WorkspaceOptions,
 )
 
 PARAM_PATTERNS = PARAM_PATTERNS_DOC
@@ -255,6 +258,15 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "GET",
+        "/workspaces/options",
+        "getWorkspaceOptions",
+        "Engines, indexes, knowledge bases and reranking models a new workspace can use (managers, admins)",
+        lambda call: workspaces.workspace_options(call.config, call.principal),
+        response=WorkspaceOptions,
+        errors=_MANAGED,
+    ),
+    Route(
+        "GET",
         "/workspaces/{workspaceId}",
         "getWorkspace",
         "A workspace (any signed-in user)",
@@ -303,6 +315,17 @@ ROUTES: tuple[Route, ...] = (
         ),
         status=204,
         errors=_MANAGED,
+    ),
+    Route(
+        "POST",
+        "/workspaces/{workspaceId}/crawls",
+        "startCrawl",
+        "Crawl a site into a workspace in the background (workspace managers and admins)",
+        lambda call: crawls.start_crawl(call.config, call.principal, call.params["workspaceId"], call.body),
+        CrawlRequest,
+        CrawlAccepted,
+        202,
+        (*_MANAGED, 409),
     ),
 )
 

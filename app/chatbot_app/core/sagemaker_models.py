@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from . import aws
 from .bedrock import StreamResult
+from .config import SAGEMAKER_PREFIX as PREFIX  # every self-hosted model id starts with it
 from .errors import ApiError, ServiceUnavailable, UpstreamError, ValidationFailed
 from .models import InferenceSettings, Message, ModelInfo, Usage
 
@@ -66,6 +67,8 @@ class EndpointModel:
     name: str = ""
 
     def __post_init__(self) -> None:
+        if not self.model_id.startswith(PREFIX) or len(self.model_id) == len(PREFIX):
+            raise ValueError(f"{self.model_id!r}: a self-hosted model id is {PREFIX}<name>")
         if self.kind not in ("tgi", "lmi"):
             raise ValueError(f"{self.model_id}: kind must be tgi or lmi, got {self.kind!r}")
         if self.kind == "tgi" and self.prompt_format not in FORMATS:
@@ -203,16 +206,23 @@ class _Answer:
     def result(self, request: dict[str, Any]) -> StreamResult:
         if not self.stop_reason:
             raise UpstreamError("the model stream ended without a stop reason")
-        from ..rag.chunking import estimate_tokens
-
         text = "".join(self.parts)
-        sent = json.loads(request["Body"])
-        prompt = sent.get("inputs") or "\n".join(m["content"] for m in sent.get("messages", []))
-        spent_in = self.input_tokens if self.input_tokens is not None else estimate_tokens(prompt)
-        spent_out = self.output_tokens if self.output_tokens is not None else estimate_tokens(text)
-        usage = Usage(inputTokens=spent_in, outputTokens=spent_out, totalTokens=spent_in + spent_out)
+        usage = estimate_usage(request, text, self.input_tokens, self.output_tokens)
         return StreamResult(text=text, usage=usage, stop_reason=STOP_REASONS.get(self.stop_reason,
                                                                                  self.stop_reason))
+
+
+def estimate_usage(request: dict[str, Any], answer: str, input_tokens: int | None = None,
+                   output_tokens: int | None = None) -> Usage:
+    """Token usage: the container's counts where it reported them, else estimated from the texts (also for
+    an answer the guardrail cut short, whose stream was not read to the end)."""
+    from ..rag.chunking import estimate_tokens
+
+    sent = json.loads(request["Body"])
+    prompt = sent.get("inputs") or "\n".join(m["content"] for m in sent.get("messages", []))
+    spent_in = input_tokens if input_tokens is not None else estimate_tokens(prompt)
+    spent_out = output_tokens if output_tokens is not None else estimate_tokens(answer)
+    return Usage(inputTokens=spent_in, outputTokens=spent_out, totalTokens=spent_in + spent_out)
 
 
 def lines(events: Iterable[dict[str, Any]]) -> Iterator[str]:

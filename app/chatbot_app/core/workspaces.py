@@ -2,6 +2,9 @@
 
 - Any signed-in user may list and read workspaces (to pick one for a session); creating and deleting them,
   listing and deleting documents, and uploads need WORKSPACE_MANAGER_GROUP or ADMIN_GROUP.
+- A workspace's retrieval engine is chosen at creation among the stack's (RAG_ENGINES); the options route
+  tells the form which engines, Kendra indexes, knowledge bases (KENDRA_INDEXES, KNOWLEDGE_BASES: ids and
+  names only) and reranking models (RERANK_MODELS) there are. The rag service validates the choice again.
 - Uploads (SEC-TRUSTED-IMPORT): the name, type and content type are checked (rag/uploads.new_target), the
   size against MAX_UPLOAD_BYTES, the document is registered as queued, and only then is a presigned POST
   issued for that one key, that content type, 1..MAX_UPLOAD_BYTES bytes and fixed server-side encryption.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -36,6 +40,7 @@ from .models import (
     UploadTicket,
     Workspace,
     WorkspaceList,
+    WorkspaceOptions,
 )
 
 log = logging.getLogger(__name__)
@@ -104,8 +109,16 @@ def get_workspace(config: Config, workspace_id: str) -> Workspace:
 
 def create_workspace(config: Config, principal: Principal, request: CreateWorkspaceRequest) -> Workspace:
     require_manager(config, principal)
-    result = rag_client.invoke(config, "createWorkspace", **request.model_dump())
+    result = rag_client.invoke(config, "createWorkspace", **request.model_dump(exclude_none=True))
     return _parse(Workspace, result.get("workspace"), "createWorkspace")
+
+
+def workspace_options(config: Config, principal: Principal) -> WorkspaceOptions:
+    """What the create-workspace form may offer, from this function's environment."""
+    from ..rag.engine_config import EngineConfig  # deferred: only this route reads the engines' settings
+
+    require_manager(config, principal)
+    return WorkspaceOptions.model_validate(EngineConfig.from_env(os.environ, service=False).options())
 
 
 def delete_workspace(config: Config, principal: Principal, workspace_id: str) -> None:

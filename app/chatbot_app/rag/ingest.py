@@ -1,10 +1,14 @@
-"""Document ingestion: an uploaded object (S3 event via SQS) becomes embedded chunks in pgvector.
+"""Ingestion: an uploaded object (S3 event via SQS) becomes embedded chunks in the workspace's engine.
 
 One document is worked on in steps, each committed on its own: parse (a PDF page range at a time, other
-formats whole), embed a batch of staged chunks, and finally swap the staged chunks in and mark the document
-ready in one transaction. Before each step after the first the Lambda's remaining time is checked; when it
-runs low the processor sends a continuation message to its own queue and returns, so no document runs into
-the function timeout, and a redelivered or duplicate message resumes from the staged state.
+formats whole), embed a batch of staged chunks, and finally hand the staged chunks to the workspace's engine:
+pgvector swaps them in and marks the document ready in one transaction; opensearch is sent them (upsert at
+the document's version) and the document is then marked ready. Kendra and knowledge base workspaces take no
+uploads (their sources are their own).
+
+Before each step after the first the Lambda's remaining time is checked; when it runs low the processor sends
+a continuation message to its own queue and returns, so no document runs into the function timeout, and a
+redelivered or duplicate message resumes from the staged state.
 
 A failure that retrying cannot fix (corrupt, encrypted, unsupported, too large, no text, invalid settings,
 an embedding request Bedrock rejects) is recorded on the document and the message is consumed. Anything
@@ -16,10 +20,9 @@ Logs carry ids, sizes, counts and timings, never document text.
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +32,8 @@ import psycopg
 
 from .chunking import Chunk, ChunkingConfig, chunk_sections
 from .embeddings import BedrockEmbedder, EmbeddingError, EmbeddingThrottled
+from .engines.base import EngineError
+from .engines.registry import EngineRegistry
 from .ingest_jobs import (
     ContinuationJob,
     DocumentFailed,
@@ -37,12 +42,16 @@ from .ingest_jobs import (
     IngestConfig,
     ObjectJob,
 )
+from .ingest_log import ids as _ids
+from .ingest_log import log_error as _log_error
+from .ingest_log import log_event as _log
 from .parsers import DocumentTooLarge, ParseError, ParseLimits, parse, pdf_page_count
 from .store import IngestionProgress, StagedChunk, VectorStore, WorkspaceSpec
 from .uploads import UploadRejected, UploadTarget, parse_key
 
 log = logging.getLogger(__name__)
 
+_URL = re.compile(r"^https?://[\x21-\x7e]+$")
 Outcome = Literal["ready", "continued", "failed", "ignored", "retry"]
 
 
@@ -59,14 +68,17 @@ class _Work:
     owner: uuid.UUID
     progress: IngestionProgress
     data: bytes | None = None
+    source_url: str | None = None  # a crawled page's URL (object metadata `source-url`)
     started: float = field(default_factory=time.monotonic)
 
 
 class Processor:
     def __init__(self, config: IngestConfig, *, store: VectorStore, s3: Any, sqs: Any,
-                 embedder_factory: EmbedderFactory, limits: ParseLimits | None = None) -> None:
+                 embedder_factory: EmbedderFactory, limits: ParseLimits | None = None,
+                 engines: EngineRegistry | None = None) -> None:
         self.config = config
         self.store = store
+        self.engines = engines or EngineRegistry(config.engines, store)
         self.s3 = s3
         self.sqs = sqs
         self.limits = limits or ParseLimits(max_bytes=config.max_upload_bytes)
@@ -101,6 +113,9 @@ class Processor:
         if workspace is None:
             _log(logging.WARNING, "ignored", why="workspace does not exist", **ids)
             return "ignored"
+        if workspace.read_only:  # the rag service refuses such uploads; an object that got here anyway
+            _log(logging.WARNING, "ignored", why=f"the {workspace.engine} engine takes no uploads", **ids)
+            return "ignored"
         size = self._head(job, target) if isinstance(job, ObjectJob) else None
         if isinstance(job, ObjectJob) and size is None:
             _log(logging.INFO, "ignored", why="object no longer exists", **ids)
@@ -123,6 +138,13 @@ class Processor:
             return self._fail(work, exc.reason, type(exc).__name__)
         except DocumentFailed as exc:
             return self._fail(work, exc.reason, "DocumentFailed")
+        except EngineError as exc:
+            if not exc.retryable:
+                return self._fail(work, f"the {work.workspace.engine} engine refused the document: {exc}",
+                                  "EngineError")
+            self._give_up(work, receives, f"the {work.workspace.engine} engine kept failing ({exc})")
+            _log(logging.WARNING, "retry_later", error="EngineError", **ids)
+            return "retry"
         except EmbeddingError as exc:
             if not isinstance(exc, EmbeddingThrottled):
                 return self._fail(work, f"embedding failed: {str(exc)[:300]}", type(exc).__name__)
@@ -209,7 +231,8 @@ class Processor:
         if chars > self.limits.max_chars:
             raise DocumentTooLarge(f"extracted text exceeds {self.limits.max_chars} characters")
         config = self._chunking(work.workspace)
-        chunks = [StagedChunk(c.index, c.text, c.metadata())
+        extra = {"url": work.source_url} if work.source_url else {}
+        chunks = [StagedChunk(c.index, c.text, {**c.metadata(), **extra})
                   for c in chunk_sections(document.sections, config, done.next_ordinal)]
         return self.store.stage_chunks(work.target.workspace_id, work.target.document_id, work.target.version,
                                        work.owner, chunks, parsed=parsed, next_page=next_page,
@@ -229,11 +252,31 @@ class Processor:
 
     def _finish(self, work: _Work) -> Outcome:
         t = work.target
-        outcome, count = self.store.finish_ingestion(t.workspace_id, t.document_id, t.version, work.owner)
+        engine = self.engines.base_engine(work.workspace)
+        finish_staged = getattr(engine, "finish_staged", None)
+        if finish_staged is not None:  # pgvector: the staged chunks are swapped in inside the database
+            outcome, count = finish_staged(t.workspace_id, t.document_id, t.version, work.owner)
+        else:
+            outcome, count = self._finish_external(work, engine)
         seconds = round(time.monotonic() - work.started, 3)
         _log(logging.INFO, outcome, chunks=count, invocations=work.progress.invocations,
              pages=work.progress.total_pages, chars=work.progress.chars, seconds=seconds, **_ids(t))
         return "ready" if outcome == "ready" else "ignored"
+
+    def _finish_external(self, work: _Work, engine: Any) -> tuple[str, int]:
+        """Send the staged chunks to an engine that keeps them outside the database, then mark the document
+        ready. A retry sends them again: upsert at the same version replaces what an earlier try wrote."""
+        t = work.target
+        upsert = getattr(engine, "upsert", None)
+        if upsert is None:
+            raise EngineError(f"the {engine.name} engine takes no chunks")
+        chunks = self.store.embedded_chunks(t.workspace_id, t.document_id, t.version)
+        upsert(t.workspace_id, t.document_id, t.file_name, t.version, chunks)
+        outcome, count = self.store.finish_external(t.workspace_id, t.document_id, t.version, work.owner)
+        docs = self.store.list_documents(t.workspace_id) if outcome == "lost" else []
+        if outcome == "lost" and not any(d.id == t.document_id for d in docs):
+            engine.delete(t.workspace_id, t.document_id)  # deleted while its chunks were on their way
+        return outcome, count
 
     def _continue(self, work: _Work) -> Outcome:
         t, done = work.target, work.progress
@@ -277,6 +320,7 @@ class Processor:
             if size > self.config.max_upload_bytes:
                 raise DocumentFailed(self._too_large(size))
             work.data = obj["Body"].read()
+            work.source_url = _source_url(obj.get("Metadata") or {})
         return work.data
 
     def _embedder(self, workspace: WorkspaceSpec) -> Embedder:
@@ -302,23 +346,14 @@ class Processor:
         return f"file is {size} bytes; the upload limit (MAX_UPLOAD_BYTES) is {self.config.max_upload_bytes}"
 
 
+def _source_url(metadata: dict[str, str]) -> str | None:
+    """The web crawler's `source-url` metadata, when it is a plain http(s) URL (nothing else is trusted)."""
+    url = metadata.get("source-url")
+    if isinstance(url, str) and len(url) <= 2000 and _URL.match(url):
+        return url
+    return None
+
+
 def _embedding_text(chunk: StagedChunk) -> str:
     path = tuple(str(p) for p in chunk.metadata.get("heading_path") or ())
     return Chunk(chunk.ordinal, chunk.text, tokens=0, section=0, heading_path=path).embedding_text()
-
-
-def _ids(target: UploadTarget) -> dict[str, Any]:
-    return {"workspaceId": str(target.workspace_id), "documentId": str(target.document_id),
-            "version": target.version, "format": target.format}
-
-
-def _log(level: int, event: str, **fields: Any) -> None:
-    log.log(level, json.dumps({"event": event, **fields}, default=str))
-
-
-def _log_error(event: str, exc: BaseException, **fields: Any) -> None:
-    """The exception's type and where it was raised, without its message: a database error can quote the
-    row it failed on, and rows hold document text."""
-    where = "".join(traceback.format_tb(exc.__traceback__)[-3:])
-    summary = json.dumps({"event": event, "error": type(exc).__name__, **fields}, default=str)
-    log.error("%s\n%s", summary, where)

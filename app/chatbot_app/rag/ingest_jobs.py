@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .embeddings import MODELS, enabled_models
+from .engine_config import EngineConfig, EngineConfigError
 from .parsers import CONTENT_TYPES
 
 
@@ -46,6 +47,7 @@ class IngestConfig:
     # starts only with this much time per chunk left beyond the margin, else in a fresh invocation.
     finish_ms_per_chunk: float = 10.0
     max_receives: int | None = None  # the queue's maxReceiveCount, to fail the document on the last one
+    engines: EngineConfig = EngineConfig()  # RAG_ENGINES and the engines' settings (engine_config.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> IngestConfig:
@@ -55,12 +57,16 @@ class IngestConfig:
         formats = _names(env.get("UPLOAD_FORMATS", ""), CONTENT_TYPES, "UPLOAD_FORMATS")
         known = enabled_models(env)  # with local mode's model only under EMBEDDING_PROVIDER=local
         models = _names(env.get("EMBEDDING_MODELS", ""), known, "EMBEDDING_MODELS")
+        try:
+            engines = EngineConfig.from_env(env)
+        except EngineConfigError as exc:
+            raise IngestConfigError(str(exc)) from exc
         return cls(
             bucket=env["UPLOADS_BUCKET"], queue_url=env["INGEST_QUEUE_URL"],
             max_upload_bytes=_positive(env, "MAX_UPLOAD_BYTES"),
             upload_formats=formats or frozenset(CONTENT_TYPES), embedding_models=models or frozenset(known),
             margin_ms=_positive(env, "INGEST_TIME_MARGIN_MS", 60_000),
-            max_receives=_positive(env, "INGEST_MAX_RECEIVES", 0) or None,
+            max_receives=_positive(env, "INGEST_MAX_RECEIVES", 0) or None, engines=engines,
         )
 
 

@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from .chunking import ChunkingConfig
+from .engine_config import READ_ONLY_ENGINES, EngineConfig
 from .filters import MAX_FILTERS, Equals, In, Key, Range
 from .parsers import UnsupportedFormat, detect_format
 from .uploads import UploadRejected, clean_file_name, document_id
@@ -76,18 +77,24 @@ class GetWorkspace(OpRequest):
 
 
 class CreateWorkspace(OpRequest):
+    """`engine` must be enabled (RAG_ENGINES); kendra and bedrock-kb take the index or knowledge base id in
+    `engineRef` and no embedding model (they embed with their own); the others need `embeddingModel`."""
+
     op: Literal["createWorkspace"]
     name: Name
-    embedding_model: str
+    embedding_model: str | None = None
     chunk_size: StrictInt = Field(default=ChunkingConfig.chunk_size, ge=16, le=8000)
     chunk_overlap: StrictInt = Field(default=ChunkingConfig.overlap, ge=0)
     hybrid_search: StrictBool = False
+    engine: Literal["pgvector", "opensearch", "kendra", "bedrock-kb"] = "pgvector"
+    engine_ref: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    rerank_model: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
 
     @field_validator("embedding_model")
     @classmethod
-    def _enabled(cls, value: str, info: ValidationInfo) -> str:
+    def _enabled(cls, value: str | None, info: ValidationInfo) -> str | None:
         enabled = (info.context or {}).get("models", ())
-        if value not in enabled:
+        if value is not None and value not in enabled:
             raise ValueError(f"must be one of the models enabled on this stack: {', '.join(enabled)}")
         return value
 
@@ -96,6 +103,20 @@ class CreateWorkspace(OpRequest):
         if self.chunk_overlap > self.chunk_size // 2:  # ChunkingConfig's rule; also keeps overlap < size
             raise ValueError(f"chunkOverlap must be at most chunkSize/2 ({self.chunk_size // 2}), "
                              f"got {self.chunk_overlap}")
+        return self
+
+    @model_validator(mode="after")
+    def _engine(self, info: ValidationInfo) -> CreateWorkspace:
+        engines: EngineConfig = (info.context or {}).get("engines") or EngineConfig()
+        engines.check(self.engine, self.engine_ref, self.rerank_model)  # ValueError names the field
+        if self.engine in READ_ONLY_ENGINES:
+            if self.embedding_model is not None:
+                raise ValueError(f"embeddingModel: the {self.engine} engine embeds with its own model; "
+                                 "leave it out")
+        elif self.embedding_model is None:
+            raise ValueError(f"embeddingModel: required for the {self.engine} engine")
+        if self.hybrid_search and self.engine != "pgvector":
+            raise ValueError(f"hybridSearch: only the pgvector engine has hybrid search, not {self.engine}")
         return self
 
 

@@ -16,7 +16,7 @@ from typing import Any, Literal
 import psycopg
 from psycopg.types.json import Jsonb
 
-from .store_types import Embedding, StoreError
+from .store_types import ChunkInput, Embedding, StoreError
 
 ClaimOutcome = Literal["start", "resume", "busy", "done", "stale", "missing"]
 
@@ -178,6 +178,45 @@ class IngestionStaging:
                         " updated_at = now() WHERE workspace_id = %s AND id = %s", (count, *scope))
             cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s", scope)
             return "ready", count
+
+    def embedded_chunks(self, workspace_id: uuid.UUID, document_id: uuid.UUID,
+                        version: int) -> list[ChunkInput]:
+        """Every staged chunk of the ingestion at `version` with its embedding, in document order (what an
+        external engine is sent at the finish step). Empty when that ingestion is gone."""
+        with self._scope([workspace_id]) as cur:
+            cur.execute(
+                "SELECT s.ordinal, s.text, s.embedding::real[], s.metadata FROM rag.staged_chunks s"
+                " JOIN rag.ingestions i USING (workspace_id, document_id) WHERE s.workspace_id = %s"
+                " AND s.document_id = %s AND i.version = %s ORDER BY s.ordinal",
+                (workspace_id, document_id, version),
+            )
+            rows = cur.fetchall()
+        if any(row[2] is None for row in rows):
+            raise StoreError("the ingestion still has chunks without an embedding")
+        return [ChunkInput(ordinal, text, list(vector), metadata) for ordinal, text, vector, metadata in rows]
+
+    def finish_external(self, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,
+                        owner: uuid.UUID) -> tuple[Literal["ready", "stale", "lost"], int]:
+        """finish_ingestion for a workspace whose chunks live in an external engine (already written there):
+        the same lease and version checks, then the document is marked ready with its staged chunk count
+        and the staging is dropped, nothing copied into rag.chunks."""
+        with self._scope([workspace_id]) as cur:
+            cur.execute("SELECT version FROM rag.documents WHERE workspace_id = %s AND id = %s FOR UPDATE",
+                        (workspace_id, document_id))
+            doc = cur.fetchone()
+            if doc is None or not _holds(cur, workspace_id, document_id, version, owner):
+                return "lost", 0
+            scope = (workspace_id, document_id)
+            if doc[0] != version:
+                cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s", scope)
+                return "stale", 0
+            progress = _progress(cur, workspace_id, document_id)
+            if progress.pending:
+                raise StoreError("cannot finish an ingestion whose chunks are not all embedded")
+            cur.execute("UPDATE rag.documents SET status = 'ready', reason = NULL, chunk_count = %s,"
+                        " updated_at = now() WHERE workspace_id = %s AND id = %s", (progress.staged, *scope))
+            cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s", scope)
+            return "ready", progress.staged
 
     def fail_ingestion(self, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,
                        reason: str) -> bool:

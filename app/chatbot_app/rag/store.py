@@ -23,6 +23,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.types import TypeInfo
 from psycopg.types.json import Jsonb
 
+from .engine_config import ENGINES, READ_ONLY_ENGINES
 from .filters import Equals, In, Range, compile_filters
 from .staging import Claim, ClaimOutcome, IngestionProgress, IngestionStaging, StagedChunk
 from .store_types import (
@@ -42,9 +43,9 @@ from .store_types import (
 )
 
 __all__ = [  # the store's public names, whichever module defines them
-    "DIMENSIONS", "INSERT_BATCH", "RERANK_MIN", "RRF_K", "ChunkInput", "Claim", "ClaimOutcome", "Document",
-    "Embedding", "Hit", "IngestionProgress", "Outcome", "PackedChunk", "StagedChunk", "StoreError",
-    "VectorStore", "WorkspaceSpec",
+    "DIMENSIONS", "ENGINES", "INSERT_BATCH", "READ_ONLY_ENGINES", "RERANK_MIN", "RRF_K", "ChunkInput",
+    "Claim", "ClaimOutcome", "Document", "Embedding", "Hit", "IngestionProgress", "Outcome", "PackedChunk",
+    "StagedChunk", "StoreError", "VectorStore", "WorkspaceSpec",
 ]
 
 class VectorStore(IngestionStaging):
@@ -89,13 +90,17 @@ class VectorStore(IngestionStaging):
 
     # Workspaces -------------------------------------------------------------------------------------
     def create_workspace(self, spec: WorkspaceSpec) -> uuid.UUID:
-        _check_dimension(spec.dimension)
+        if spec.engine not in ENGINES:
+            raise StoreError(f"unknown engine {spec.engine!r}; known: {', '.join(ENGINES)}")
+        if spec.dimension is not None or not spec.read_only:
+            _check_dimension(spec.dimension)
         with self._scope([spec.id]) as cur:
             cur.execute(
                 "INSERT INTO rag.workspaces (id, name, embedding_model, dimension, chunk_size, chunk_overlap,"
-                " hybrid_search) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                " hybrid_search, engine, engine_ref, rerank_model)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (spec.id, spec.name, spec.embedding_model, spec.dimension, spec.chunk_size,
-                 spec.chunk_overlap, spec.hybrid_search),
+                 spec.chunk_overlap, spec.hybrid_search, spec.engine, spec.engine_ref, spec.rerank_model),
             )
         return spec.id
 
@@ -267,8 +272,8 @@ class VectorStore(IngestionStaging):
         params.update(pool=max(2 * k, RERANK_MIN))
         return sql.SQL(_VECTOR).format(**parts), params
 
-_WS_SELECT = ("SELECT id, name, embedding_model, dimension, chunk_size, chunk_overlap, hybrid_search"
-              " FROM rag.workspaces")
+_WS_SELECT = ("SELECT id, name, embedding_model, dimension, chunk_size, chunk_overlap, hybrid_search, engine,"
+              " engine_ref, rerank_model FROM rag.workspaces")
 # The inner query is the HNSW index scan (ORDER BY the indexed expression, LIMIT); the outer one re-ranks.
 _VECTOR = ("SELECT id, document_id, ordinal, text, metadata, 1 - d AS score, 1 - d FROM (SELECT c.id,"
            " c.document_id, c.ordinal, c.text, c.metadata, {exact} AS d {base} ORDER BY {approx}"
@@ -307,12 +312,13 @@ def _insert_chunks(cur: psycopg.Cursor, workspace_id: uuid.UUID, document_id: uu
     return len(packed_chunks)
 
 
-def _check_dimension(n: int) -> None:
+def _check_dimension(n: int | None) -> None:
     if n not in DIMENSIONS:
         raise StoreError(f"unsupported embedding dimension {n}; supported: {DIMENSIONS}")
 
 
 def _workspace(row: tuple) -> WorkspaceSpec:
-    ws_id, name, model, dim, size, overlap, hybrid = row
+    ws_id, name, model, dim, size, overlap, hybrid, engine, engine_ref, rerank = row
     return WorkspaceSpec(name=name, embedding_model=model, dimension=dim, chunk_size=size,
-                         chunk_overlap=overlap, hybrid_search=hybrid, id=ws_id)
+                         chunk_overlap=overlap, hybrid_search=hybrid, id=ws_id, engine=engine,
+                         engine_ref=engine_ref, rerank_model=rerank)

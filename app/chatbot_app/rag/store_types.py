@@ -13,6 +13,8 @@ from typing import Any, Literal
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
+from .engine_config import READ_ONLY_ENGINES
+
 DIMENSIONS = (256, 512, 1024, 1536)
 RRF_K = 60  # Reciprocal Rank Fusion constant (Cormack et al. 2009)
 RERANK_MIN = 20  # vector search re-ranks max(2k, this) index candidates on the full vectors
@@ -60,13 +62,23 @@ class PackedChunk:
 
 @dataclass(frozen=True)
 class WorkspaceSpec:
+    """A workspace's catalogue row. Read-only engines (kendra, bedrock-kb) name their index or knowledge
+    base in engine_ref and have no embedding model or dimension (None); the others need both."""
+
     name: str
-    embedding_model: str
-    dimension: int
+    embedding_model: str | None
+    dimension: int | None
     chunk_size: int = 300
     chunk_overlap: int = 50
     hybrid_search: bool = False
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    engine: str = "pgvector"
+    engine_ref: str | None = None
+    rerank_model: str | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.engine in READ_ONLY_ENGINES
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ export class Api {
   workspaces() { return this.request('GET', '/workspaces').then((r) => r.workspaces); }
   workspace(id) { return this.request('GET', `/workspaces/${enc(id)}`); }
   createWorkspace(spec) { return this.request('POST', '/workspaces', spec); }
+  workspaceOptions() { return this.request('GET', '/workspaces/options'); }
   deleteWorkspace(id) { return this.request('DELETE', `/workspaces/${enc(id)}`); }
   documents(workspaceId) {
     return this.request('GET', `/workspaces/${enc(workspaceId)}/documents`).then((r) => r.documents);

@@ -2,12 +2,15 @@
 
 Two rules carry the ID:
 
-* ``bedrock-guardrails`` (non-dev, stack policy): a stack that can invoke Bedrock models has a
-  guardrail, and every path that invokes a model applies it: each Lambda function whose execution
-  role may invoke a model carries the guardrail in its environment (``GUARDRAIL_ID`` and
-  ``GUARDRAIL_VERSION``, the convention the application reads), and each Bedrock agent names a
-  guardrail. The guardrail is either created by the stack (``aws.bedrock.Guardrail`` plus a published
-  ``aws.bedrock.GuardrailVersion``) or an existing one whose id/version the variables hold.
+* ``bedrock-guardrails`` (non-dev, stack policy): a stack that can invoke models has a guardrail, and
+  every path that invokes a model applies it: each Lambda function whose execution role may invoke a
+  model carries the guardrail in its environment (``GUARDRAIL_ID`` and ``GUARDRAIL_VERSION``, the
+  convention the application reads), and each Bedrock agent names a guardrail. The guardrail is either
+  created by the stack (``aws.bedrock.Guardrail`` plus a published ``aws.bedrock.GuardrailVersion``) or
+  an existing one whose id/version the variables hold. A self-hosted model on a SageMaker endpoint
+  (``sagemaker:InvokeEndpoint*``) is model use too; since the endpoint cannot apply the guardrail, the
+  application calls ``bedrock:ApplyGuardrail`` on the question and the answer, so such a function's role
+  must also allow that action.
 * ``bedrock-guardrail-condition`` (advisory, resource policy, in ``bedrock_condition.py``): IAM
   statements that allow ``bedrock:InvokeModel*`` / ``bedrock:Converse*`` should require the
   ``bedrock:GuardrailIdentifier`` condition key, so that IAM itself rejects a call made without the
@@ -71,15 +74,27 @@ INVOKE_ACTIONS = (
     "bedrock:Converse",
     "bedrock:ConverseStream",
 )
-# ... and the ones that also make a stack a Bedrock user.
+# Self-hosted models: the application applies the guardrail itself, with APPLY.
+ENDPOINT_ACTIONS = (
+    "sagemaker:InvokeEndpoint",
+    "sagemaker:InvokeEndpointWithResponseStream",
+    "sagemaker:InvokeEndpointAsync",
+)
+APPLY = "bedrock:ApplyGuardrail"
+# ... and the ones that also make a stack a model user.
 USE_ACTIONS = (
     *INVOKE_ACTIONS,
-    "bedrock:ApplyGuardrail",
+    *ENDPOINT_ACTIONS,
+    APPLY,
     "bedrock:RetrieveAndGenerate",
     "bedrock:InvokeAgent",
 )
-# AWS managed policies that grant model invocation.
-MANAGED_INVOKE_POLICIES = ("AmazonBedrockFullAccess", "AmazonBedrockLimitedAccess")
+# AWS managed policies that grant model invocation: (invokes endpoints, allows ApplyGuardrail).
+MANAGED_INVOKE_POLICIES = {
+    "AmazonBedrockFullAccess": (False, True),
+    "AmazonBedrockLimitedAccess": (False, False),
+    "AmazonSageMakerFullAccess": (True, False),
+}
 # Foundation models that embed or rerank text (no generation, so no guardrail applies to them).
 _RETRIEVAL_MODEL = re.compile(
     r"^arn:aws[a-z-]*:bedrock:[a-z0-9-]+::foundation-model/"
@@ -106,11 +121,20 @@ def grants(statement: Statement, actions: tuple[str, ...]) -> list[str]:
 
 
 class Grants:
-    """Whether some documents grant model use: ``known`` ones that do, and whether any is unreadable."""
+    """Whether some documents grant model use (known ones), SageMaker endpoint use and ApplyGuardrail in
+    particular, and whether any document is unreadable."""
 
     def __init__(self) -> None:
         self.granting = False
+        self.endpoints = False
+        self.apply = False
         self.unknown = False
+
+    def merge(self, other: Grants) -> None:
+        self.granting |= other.granting
+        self.endpoints |= other.endpoints
+        self.apply |= other.apply
+        self.unknown |= other.unknown
 
     def add_documents(self, resource: PolicyResource) -> None:
         for _, found in documents(resource.resource_type, resource.props):
@@ -122,13 +146,19 @@ class Grants:
             except DocumentError:
                 continue  # an invalid document grants nothing; the IAM rules report it
             self.granting |= any(grants(s, USE_ACTIONS) and not retrieval_models_only(s) for s in statements)
+            self.endpoints |= any(grants(s, ENDPOINT_ACTIONS) for s in statements)
+            self.apply |= any(grants(s, (APPLY,)) for s in statements)
 
     def add_managed(self, arns: Iterator[object]) -> None:
         for arn in arns:
             if arn is None:
                 self.unknown = True
-            elif any(str(arn).endswith(f"/{name}") for name in MANAGED_INVOKE_POLICIES):
-                self.granting = True
+                continue
+            for name, (endpoints, apply) in MANAGED_INVOKE_POLICIES.items():
+                if str(arn).endswith(f"/{name}"):
+                    self.granting = True
+                    self.endpoints |= endpoints
+                    self.apply |= apply
 
 
 def _linked(resource: PolicyResource, prop: str, target: PolicyResource, *names: str) -> bool:
@@ -164,8 +194,7 @@ def role_grants(role: PolicyResource, resources: list[PolicyResource]) -> Grants
             ]
             for policy in policies:
                 result.add_documents(policy)
-            attached = own_grants(r)
-            result.granting |= attached.granting
+            result.merge(own_grants(r))  # an AWS managed policy
             if not policies and known(r.props, "policyArn") is None:
                 result.unknown = True  # an unresolved ARN could still name a granting policy
     return result
@@ -184,10 +213,11 @@ def has_guardrail_env(function: PolicyResource) -> bool:
 META = RuleMeta(
     name="bedrock-guardrails",
     description=(
-        "A stack that invokes Bedrock models has a guardrail, and every invocation path applies it: "
-        "Lambda functions allowed to invoke models carry GUARDRAIL_ID and GUARDRAIL_VERSION in their "
-        "environment, Bedrock agents name a guardrail, and a guardrail the stack creates has a "
-        "published version."
+        "A stack that invokes models (Bedrock, or self-hosted on SageMaker endpoints) has a guardrail, "
+        "and every invocation path applies it: Lambda functions allowed to invoke models carry "
+        "GUARDRAIL_ID and GUARDRAIL_VERSION in their environment, those allowed to invoke SageMaker "
+        "endpoints may also call bedrock:ApplyGuardrail, Bedrock agents name a guardrail, and a "
+        "guardrail the stack creates has a published version."
     ),
     severity="high",
     catalogue_level="non-dev",
@@ -198,7 +228,9 @@ META = RuleMeta(
         "guardrail_arn), or take the id and version of an existing guardrail from stack config. Pass "
         "them to every model-invoking Lambda as environment variables GUARDRAIL_ID (id or ARN) and "
         "GUARDRAIL_VERSION (a published version number, not DRAFT); the application applies them on "
-        "every InvokeModel/Converse call. Give aws.bedrock.AgentAgent guardrail_configurations."
+        "every InvokeModel/Converse call, and through ApplyGuardrail around every SageMaker endpoint "
+        "call, so allow bedrock:ApplyGuardrail on the guardrail to a role that may call "
+        "sagemaker:InvokeEndpoint*. Give aws.bedrock.AgentAgent guardrail_configurations."
     ),
     url="https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html",
     equivalents=Equivalents(checkov=("CKV_AWS_383",)),
@@ -208,19 +240,24 @@ META = RuleMeta(
 def _check_function(
     function: PolicyResource, resources: list[PolicyResource], report: ReportViolation
 ) -> None:
+    role = function_role(function, resources)
+    grant = role_grants(role, resources) if role is not None else Grants()
     if has_guardrail_env(function):
         version = known(function.props, ("environment", "variables", ENV_VERSION))
         if version is not None and str(version).upper() == "DRAFT":
             report(f"Lambda function {function.name} uses the DRAFT guardrail version; pin a published "
                    f"version in {ENV_VERSION}.", function.urn)
+        if role is not None and grant.endpoints and not grant.apply:
+            if grant.unknown:  # an unreadable policy may be the one that allows it
+                raise UnknownValueError(UNKNOWN_STRING_VALUE, [role.name, "policy"])
+            report(f"Lambda function {function.name} may invoke SageMaker endpoints (role {role.name}), "
+                   f"which cannot apply the guardrail, but its role does not allow {APPLY}.", function.urn)
         return
-    role = function_role(function, resources)
     if role is None:
         return
-    grant = role_grants(role, resources)
     if grant.granting:
         report(
-            f"Lambda function {function.name} may invoke Bedrock models (role {role.name}) but sets no "
+            f"Lambda function {function.name} may invoke models (role {role.name}) but sets no "
             f"guardrail: environment.variables.{ENV_ID} and {ENV_VERSION} are required.",
             function.urn,
         )
@@ -261,7 +298,7 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
     has_source = bool(guardrails) or any(has_guardrail_env(f) for f in functions)
     if not has_source:
         for r in granting:
-            report(f"{r.name} lets the stack invoke Bedrock models, but the stack has no guardrail "
+            report(f"{r.name} lets the stack invoke models, but the stack has no guardrail "
                    f"(no aws.bedrock.Guardrail, no Lambda with {ENV_ID}/{ENV_VERSION}).", r.urn)
         if not granting and stack.unknown:
             checks.append(partial(_raise_unknown, "policy"))

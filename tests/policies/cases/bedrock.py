@@ -14,6 +14,8 @@ VERSION = "aws:bedrock/guardrailVersion:GuardrailVersion"
 AGENT = "aws:bedrock/agentAgent:AgentAgent"
 MODEL_ARN = "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
 GUARDRAIL_ARN = "arn:aws:bedrock:eu-west-1:123456789012:guardrail/abc123"
+ENDPOINT_ARN = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/chatbot-prod-llm-mistral"
+ENDPOINT_ACTIONS = ("sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream")
 TRUST = json.dumps(
     {
         "Version": "2012-10-17",
@@ -34,6 +36,37 @@ def _invoke(condition: bool = True, actions: object = ("bedrock:InvokeModel", "b
     if condition:
         statement["Condition"] = {"StringEquals": {"bedrock:GuardrailIdentifier": f"{GUARDRAIL_ARN}:1"}}
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _self_hosted(apply: bool = True, actions: object = ENDPOINT_ACTIONS) -> str:
+    """The chat worker's statements for self-hosted models: invoke the endpoints, apply the guardrail."""
+    statements: list[dict[str, object]] = [
+        {
+            "Sid": "InvokeSelfHostedModels",
+            "Effect": "Allow",
+            "Resource": [ENDPOINT_ARN],
+            "Action": list(actions) if not isinstance(actions, str) else actions,
+        }
+    ]
+    if apply:
+        statements.append(
+            {
+                "Sid": "ApplyGuardrail",
+                "Effect": "Allow",
+                "Action": "bedrock:ApplyGuardrail",
+                "Resource": GUARDRAIL_ARN,
+            }
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _chat_role_policy(name: str, policy: object) -> Resource:
+    return Resource(
+        ROLE_POLICY,
+        name,
+        {"role": UNKNOWN, "policy": policy},
+        property_dependencies={"role": [ref(ROLE, "chat-role")]},
+    )
 
 
 CHAT_ENV = {"variables": {"GUARDRAIL_ID": UNKNOWN, "GUARDRAIL_VERSION": UNKNOWN, "MODEL_ID": MODEL_ARN}}
@@ -141,6 +174,16 @@ MANAGED = Resource(
     {"role": "chatbot-other", "policyArn": "arn:aws:iam::aws:policy/AmazonBedrockFullAccess"},
 )
 
+# The chat worker answering with self-hosted SageMaker models only (no Bedrock invoke statement).
+SELF_HOSTED = _chat_role_policy("chat-self-hosted", _self_hosted())
+ENDPOINTS_ONLY = Baseline(tuple(SELF_HOSTED if r.name == "chat-invoke" else r for r in BASE.resources))
+SAGEMAKER_MANAGED = Resource(
+    ATTACHMENT,
+    "sagemaker-full-access",
+    {"role": UNKNOWN, "policyArn": "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"},
+    property_dependencies={"role": [ref(ROLE, "chat-role")]},
+)
+
 G, C = "bedrock-guardrails", "bedrock-guardrail-condition"
 CASES = [
     BASE.case(G, "guardrail and version created, function carries them"),
@@ -179,6 +222,53 @@ CASES = [
     ),
     BASE.mutate(
         G, "unknown document with a guardrail in place", "chat-invoke", "policy", UNKNOWN, expect="pass"
+    ),
+    BASE.plus(G, "self-hosted endpoints with bedrock:ApplyGuardrail", SELF_HOSTED, expect="pass"),
+    ENDPOINTS_ONLY.case(G, "self-hosted endpoints only, guardrail applied by the app"),
+    ENDPOINTS_ONLY.mutate(
+        G,
+        "endpoints without bedrock:ApplyGuardrail",
+        "chat-self-hosted",
+        "policy",
+        _self_hosted(apply=False),
+        message="does not allow bedrock:ApplyGuardrail",
+    ),
+    ENDPOINTS_ONLY.mutate(
+        G,
+        "InvokeEndpointWithResponseStream alone counts",
+        "chat-self-hosted",
+        "policy",
+        _self_hosted(apply=False, actions="sagemaker:InvokeEndpointWithResponseStream"),
+        message="SageMaker endpoints",
+    ),
+    ENDPOINTS_ONLY.mutate(
+        G,
+        "endpoint invoke without the guardrail variables",
+        "chat",
+        "environment",
+        DELETE,
+        message="GUARDRAIL_ID",
+    ),
+    BASE.plus(
+        G,
+        "AWS managed AmazonSageMakerFullAccess needs ApplyGuardrail",
+        SAGEMAKER_MANAGED,
+        message="ApplyGuardrail",
+    ),
+    NO_BEDROCK.mutate(
+        G,
+        "sagemaker:Invoke* makes the stack a model user",
+        "worker-s3",
+        "policy",
+        _self_hosted(apply=False, actions="sagemaker:Invoke*"),
+        message="has no guardrail",
+    ),
+    BASE.plus(
+        G,
+        "endpoints without ApplyGuardrail next to an unknown document",
+        _chat_role_policy("chat-self-hosted", _self_hosted(apply=False)),
+        _chat_role_policy("chat-unknown", UNKNOWN),
+        expect="not-evaluated",
     ),
     BASE.case(C, "statement has bedrock:GuardrailIdentifier"),
     NO_BEDROCK.case(C, "no Bedrock statements"),

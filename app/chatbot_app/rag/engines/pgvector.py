@@ -19,7 +19,8 @@ from ._aws import unit_score
 from .base import EngineError, Passage, RetrievalQuery
 
 # Chunk metadata keys the chat cites, with their wire names (as the rag service answers them).
-LOCATION_KEYS = {"page": "page", "slide": "slide", "sheet": "sheet", "heading_path": "headingPath"}
+LOCATION_KEYS = {"page": "page", "slide": "slide", "sheet": "sheet", "heading_path": "headingPath",
+                 "url": "url"}  # url: a crawled page's address
 
 
 def hit_location(metadata: dict[str, Any], ordinal: int) -> dict[str, Any]:
@@ -62,6 +63,12 @@ class PgVectorEngine:
             self.store.replace_chunks(workspace_id, document_id, source, version, inputs)
         except (StoreError, psycopg.Error) as exc:
             raise _error(exc, "upsert") from exc
+
+    def finish_staged(self, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,
+                      owner: uuid.UUID) -> tuple[str, int]:
+        """Ingestion's last step for this engine: the staged chunks (already in the database) are swapped
+        in without leaving it (VectorStore.finish_ingestion), rather than sent back through upsert."""
+        return self.store.finish_ingestion(workspace_id, document_id, version, owner)
 
     def delete(self, workspace_id: uuid.UUID, document_id: uuid.UUID | None = None) -> None:
         """Delete one document's chunks, or every document of the workspace (the workspace row stays: it

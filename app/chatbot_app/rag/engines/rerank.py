@@ -12,10 +12,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..engine_config import RERANK_MODELS
 from ._aws import botocore_errors, engine_error, unit_score
 from .base import Passage, RetrievalEngine, RetrievalQuery
 
-RERANK_MODELS = ("amazon.rerank-v1:0", "cohere.rerank-v3-5:0")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 MAX_TEXT = 32_000  # characters per query and per document (RerankTextDocument)
 MAX_SOURCES = 1_000

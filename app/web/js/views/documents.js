@@ -5,6 +5,7 @@ import { el } from '../dom.js';
 import { contentTypeFor, formatBytes, formatDateTime, processingStatus, UPLOAD_ACCEPT } from '../format.js';
 import { href } from '../router.js';
 import { postPresigned } from '../upload.js';
+import { isReadOnly, workspaceSummary } from '../workspace_form.js';
 import { inlineError, notAllowed, notFound, page } from './common.js';
 
 const POLL_MS = 2000;
@@ -31,15 +32,18 @@ export function mountDocuments(ctx, route) {
     input.value = '';
     for (const file of files) upload(file);
   });
+  // Hidden once the workspace turns out to read its own index (Kendra, knowledge bases): no uploads there.
+  const uploadPanel = el('div', { class: 'panel upload-panel', dataset: { testid: 'upload-panel' } },
+    el('h2', {}, 'Upload documents'),
+    el('label', { for: input.id, class: 'file-label' }, 'Files to upload'), input,
+    el('p', { class: 'hint', id: 'upload-hint' },
+      'PDF, Word, PowerPoint, Excel, CSV, HTML, Markdown, text or JSON. A file with the name of an existing document replaces it.'),
+    uploads);
+  const readOnlyNote = el('p', { class: 'hint', hidden: true, dataset: { testid: 'read-only-workspace' } },
+    'This workspace answers from an index that ingests its own sources: documents are not uploaded here.');
   const section = page('documents-view', 'Workspace',
     el('p', {}, el('a', { href: href.workspaces() }, '← All workspaces')),
-    heading,
-    el('div', { class: 'panel upload-panel' },
-      el('h2', {}, 'Upload documents'),
-      el('label', { for: input.id, class: 'file-label' }, 'Files to upload'), input,
-      el('p', { class: 'hint', id: 'upload-hint' },
-        'PDF, Word, PowerPoint, Excel, CSV, HTML, Markdown, text or JSON. A file with the name of an existing document replaces it.'),
-      uploads),
+    heading, readOnlyNote, uploadPanel,
     el('h2', {}, 'Documents'), table);
   shell.render(section);
   const title = section.querySelector('h1');
@@ -47,7 +51,9 @@ export function mountDocuments(ctx, route) {
   api.workspace(workspaceId).then((ws) => {
     if (!state.alive) return;
     title.textContent = `Workspace: ${ws.name}`;
-    heading.textContent = `Embedding model ${ws.embeddingModel} (${ws.dimension} dims), chunks of ${ws.chunkSize} with ${ws.chunkOverlap} overlap${ws.hybridSearch ? ', hybrid search' : ''}.`;
+    heading.textContent = workspaceSummary(ws);
+    uploadPanel.hidden = isReadOnly(ws.engine);
+    readOnlyNote.hidden = !uploadPanel.hidden;
   }).catch((error) => {
     if (!state.alive) return;
     if (error.status === 404 && error.code !== 'retrieval_disabled') shell.render(notFound('This workspace does not exist.'));
