@@ -83,12 +83,19 @@ def check_items(
 
 
 def check_objects(
-    items: Sequence[Any], build: Callable[[int, dict[str, Any]], Any], allowed_keys: Sequence[str]
+    value: Any, kind: type, build: Callable[[int, dict[str, Any]], Any], allowed_keys: Sequence[str], *,
+    name_of: Callable[[Any], str], max_items: int, what: str,
 ) -> tuple[Any, ...]:
     """A list-of-mappings setting: each item's keys among `allowed_keys`, then `build(index, item)` (which
-    raises ValueError naming what is wrong). One message names every bad item by its position."""
+    raises ValueError naming what is wrong); at most `max_items`, with unique names (`name_of`, compared
+    case-insensitively). One message names every bad item by its position. Items already of `kind` (a
+    validated settings object passed again) are taken as they are."""
+    if not isinstance(value, (list, tuple)):
+        raise setting_error("must be a list of mappings")
+    if all(isinstance(item, kind) for item in value):
+        return tuple(value)
     built, details = [], []
-    for index, item in enumerate(items):
+    for index, item in enumerate(value):
         if not isinstance(item, dict):
             details.append(f"[{index}]: expected a mapping")
             continue
@@ -103,4 +110,10 @@ def check_objects(
             details.append(f"[{index}]: {error}")
     if details:
         raise setting_error("; ".join(details))
+    if len(built) > max_items:
+        raise setting_error(f"at most {max_items} {what}, got {len(built)}")
+    names = [name_of(item).lower() for item in built]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise setting_error(f"{what} names must be unique; listed more than once: {', '.join(twice)}")
     return tuple(built)

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from components.settings.setting import Setting, check_items, check_objects, setting_error
+from components.settings.setting import Setting, check_items, check_objects
 
 FilterStrength = Literal["LOW", "MEDIUM", "HIGH"]
 # Bedrock's GuardrailPiiEntityConfig types.
@@ -95,19 +95,8 @@ class GuardrailFields(BaseModel):
     @field_validator("guardrail_denied_topics", mode="before")
     @classmethod
     def _check_denied_topics(cls, value: Any) -> tuple[DeniedTopic, ...]:
-        if not isinstance(value, (list, tuple)):
-            raise setting_error("must be a list of mappings")
-        if all(isinstance(v, DeniedTopic) for v in value):
-            topics = tuple(value)
-        else:
-            topics = check_objects(value, denied_topic, TOPIC_KEYS)
-        if len(topics) > MAX_TOPICS:
-            raise setting_error(f"at most {MAX_TOPICS} topics (Bedrock's limit), got {len(topics)}")
-        names = [t.name.lower() for t in topics]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise setting_error(f"topic names must be unique; listed more than once: {', '.join(twice)}")
-        return topics
+        return check_objects(value, DeniedTopic, denied_topic, TOPIC_KEYS, name_of=lambda t: t.name,
+                             max_items=MAX_TOPICS, what="topic")
 
     @field_validator("guardrail_pii_anonymize", "guardrail_pii_block")
     @classmethod

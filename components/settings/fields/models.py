@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, field_validator
 
 from components.self_hosted_models import CRON, IdleSchedule, SelfHostedModel, WeightsSource
-from components.settings.setting import Setting, check_objects, matches, setting_error
+from components.settings.setting import Setting, check_objects, matches
 
 # app/chatbot_app/core/sagemaker_models.py FORMATS (tests/settings keep them equal)
 PROMPT_FORMATS: tuple[str, ...] = ("chatml", "llama3", "mistral")
@@ -81,19 +81,8 @@ class SelfHostedModelFields(BaseModel):
     @field_validator("self_hosted_models", mode="before")
     @classmethod
     def _check_self_hosted_models(cls, value: Any) -> tuple[SelfHostedModel, ...]:
-        if not isinstance(value, (list, tuple)):
-            raise setting_error("must be a list of mappings")
-        if all(isinstance(v, SelfHostedModel) for v in value):
-            models = tuple(value)
-        else:
-            models = check_objects(value, self_hosted_model, MODEL_KEYS)
-        if len(models) > MAX_MODELS:
-            raise setting_error(f"at most {MAX_MODELS} models, got {len(models)}")
-        names = [m.name for m in models]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise setting_error(f"model names must be unique; listed more than once: {', '.join(twice)}")
-        return models
+        return check_objects(value, SelfHostedModel, self_hosted_model, MODEL_KEYS, name_of=lambda m: m.name,
+                             max_items=MAX_MODELS, what="model")
 
     @property
     def self_hosted_idle_schedule(self) -> IdleSchedule | None:
