@@ -141,7 +141,9 @@ class RetrievalEngines(pulumi.ComponentResource):
                 for i in s.kendra_index_ids]))
         self.parts.rag_environment["KENDRA_INDEXES"] = pulumi.Output.all(*entries).apply(
             lambda lists: json.dumps([entry for part in lists for entry in part]))
-        self.parts.rag_statements.extend(index.retrieval_statements() for index in self.kendra)
+        # One KendraRetrieve over created and attached indexes: IAM refuses a policy with duplicate Sids.
+        self.parts.rag_statements.append(pulumi.Output.all(
+            *(index.retrieval_statements() for index in self.kendra)).apply(_merge_by_sid))
 
     def _knowledge_bases(self, partition: pulumi.Input[str], account: pulumi.Input[str],
                          created: pulumi.Input[str] | None) -> None:
@@ -150,14 +152,18 @@ class RetrievalEngines(pulumi.ComponentResource):
         ids: list[pulumi.Input[str]] = list(s.knowledge_base_ids)
         if created is not None:
             ids.append(created)
+        # The stack's knowledge base lives with its Aurora cluster, in the stack's region.
+        regions = [region] * len(s.knowledge_base_ids) + ([s.region] if created is not None else [])
         named = pulumi.Output.all(*ids).apply(lambda known: [
             {"id": i, "name": "Stack knowledge base" if created is not None and n == len(known) - 1
-             else f"Knowledge base {i}", "region": region} for n, i in enumerate(known)])
+             else f"Knowledge base {i}", "region": r}
+            for n, (i, r) in enumerate(zip(known, regions, strict=True))])
         self.parts.rag_environment["KNOWLEDGE_BASES"] = named.apply(json.dumps)
         if s.knowledge_base_ids:
             KnowledgeBaseAccess(s.knowledge_base_ids, region)  # validates the ids and the region
         self.parts.rag_statements.append(pulumi.Output.all(partition, account, *ids).apply(
-            lambda pa: [retrieve_statement([knowledge_base_arn(pa[0], region, pa[1], i) for i in pa[2:]])]))
+            lambda pa: [retrieve_statement([knowledge_base_arn(pa[0], r, pa[1], i)
+                                            for i, r in zip(pa[2:], regions, strict=True)])]))
 
     def grant(self, rag_role_arn: pulumi.Input[str], processor_role_arn: pulumi.Input[str]) -> None:
         """Data access to the collection: both functions read and write, only the rag service (which
@@ -169,3 +175,14 @@ class RetrievalEngines(pulumi.ComponentResource):
 def _kendra_entry(index_id: str, name: str, region: str, role_arn: str | None = None,
                   external_id: str | None = None) -> dict[str, Any]:
     return {"id": index_id, "name": name, "region": region, "roleArn": role_arn, "externalId": external_id}
+
+
+def _merge_by_sid(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Statements of one Sid (same actions) as one statement naming all their resources."""
+    merged: dict[str, dict[str, Any]] = {}
+    for statement in (s for part in parts for s in part):
+        if statement["Sid"] in merged:
+            merged[statement["Sid"]]["Resource"].extend(statement["Resource"])
+        else:
+            merged[statement["Sid"]] = {**statement, "Resource": list(statement["Resource"])}
+    return list(merged.values())

@@ -88,8 +88,12 @@ def build_retrieval(settings: StackSettings, code: pulumi.Input[pulumi.Archive],
             log_retention_days=settings.log_retention_days, logs_kms_key_arn=keys.logs,
             retain=settings.retain_data, xray_tracing=settings.xray_tracing)
         crawler = WebCrawler("rag-crawler", crawler_args)
+    # What the REST function offers a new workspace or crawl, so it refuses a bad request early.
     rest_view = {key: value for key, value in engines.parts.rag_environment.items()
                  if key in ("RAG_ENGINES", "RERANK_MODELS", "KENDRA_INDEXES", "KNOWLEDGE_BASES")}
+    if crawler_args is not None:
+        rest_view.update(CRAWLER_ALLOWED_DOMAINS=",".join(crawler_args.allowed_domains),
+                         CRAWLER_FEEDS="true" if crawler_args.feeds else "false")
     access = RetrievalAccess(
         rag_function_name=args.rag_function_name, uploads_bucket_name=tables.uploads_bucket.bucket_name,
         uploads_kms_key_arn=keys.data, max_upload_bytes=max_upload_bytes,

@@ -31,8 +31,8 @@ class RetrievalAccess:
     upload_formats: tuple[str, ...]
     top_k: int = 5
     workspace_manager_group: str = "workspace_manager"
-    # The REST function's view of the engines (RAG_ENGINES, RERANK_MODELS, KENDRA_INDEXES, KNOWLEDGE_BASES):
-    # what a new workspace may choose.
+    # The REST function's view of the engines and the crawler (RAG_ENGINES, RERANK_MODELS, KENDRA_INDEXES,
+    # KNOWLEDGE_BASES, CRAWLER_ALLOWED_DOMAINS, CRAWLER_FEEDS): what a new workspace or crawl may choose.
     engines_environment: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     crawler_function_name: str | None = None  # known at preview; None: crawling is off
     crawler_max_pages: int = 0

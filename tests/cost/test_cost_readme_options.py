@@ -24,8 +24,9 @@ def test_option_rows_and_their_changes_are_current():
         items = {i["name"]: i for i in cost["items"]}
         line = next(x for x in block.splitlines() if x.startswith(f"- {scenario.label}:"))
         for name, detail, amount in re.findall(r"adds (\S+) \((.+?): \$([\d,]+\.\d\d)\)", line):
-            assert items[name]["detail"] == detail and items[name]["monthly"] == float(amount), stale
+            assert items[name]["detail"] == detail, stale
+            assert items[name]["monthly"] == float(amount.replace(",", "")), stale
         for name in re.findall(r"removes (\S+) \(", line):
             assert name not in items, stale
         for name, amount in re.findall(r"(\S+) \$[\d,.]+ -> \$([\d,]+\.\d\d)", line):
-            assert items[name]["monthly"] == float(amount), stale
+            assert items[name]["monthly"] == float(amount.replace(",", "")), stale

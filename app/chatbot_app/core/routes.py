@@ -141,8 +141,10 @@ def _read_settings(call: Call) -> InferenceSettings:
 
 def _update_settings(call: Call) -> InferenceSettings:
     who = {"sub": call.principal.sub, "username": call.principal.username}
-    # Only load the model list when the admin actually changes the default model.
-    models = {m.modelId for m in bedrock.list_models(call.config)} if call.body.defaultModel else set()
+    # Only load the model list when the admin actually changes the default model. The default is a Bedrock
+    # model: a self-hosted one may be stopped out of hours, and every new chat would then fail.
+    models = ({m.modelId for m in bedrock.list_models(call.config) if not m.modelId.startswith("sagemaker.")}
+              if call.body.defaultModel else set())
     return settings_store.update(call.config, who, call.principal.groups, call.body, models)
 
 

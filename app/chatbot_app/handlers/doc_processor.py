@@ -8,7 +8,9 @@ message consumed. Messages of the batch that there is no time left to start are 
 
 Environment: DB_HOST DB_PORT DB_NAME DB_USER (or DB_DSN), UPLOADS_BUCKET, INGEST_QUEUE_URL, MAX_UPLOAD_BYTES,
 UPLOAD_FORMATS, EMBEDDING_MODELS, BEDROCK_REGION; optional INGEST_TIME_MARGIN_MS, INGEST_MAX_RECEIVES,
-EMBEDDING_PROVIDER (`local` only on a laptop: enables local mode's embedding model).
+EMBEDDING_PROVIDER (`local` only on a laptop: enables local mode's embedding model); the engines' RAG_ENGINES,
+OPENSEARCH_ENDPOINT and OPENSEARCH_REGION (opensearch workspaces' chunks are bulk-written there; see
+rag/engine_config.py).
 """
 
 from __future__ import annotations
