@@ -105,6 +105,8 @@ def _computed_outputs(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str,
             "arn": f"arn:aws:cloudfront::{ACCOUNT_ID}:distribution/E2QWRUHEXAMPLE",
             "domainName": DISTRIBUTION_DOMAIN,
         }
+    if typ == "aws:iam/role:Role":  # IAM's form: principals in resource policies are checked against it
+        return f"{name}-id", {"arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"}
     if typ == "aws:cloudwatch/logGroup:LogGroup":
         return inputs.get("name", name), {"arn": f"arn:aws:logs:{MOCK_REGION}:{ACCOUNT_ID}:log-group:{name}"}
     return f"{name}-id", {"arn": arn}

@@ -76,7 +76,7 @@ def test_domain_is_vpc_only_in_the_private_subnets(pulumi_mocks) -> None:
     assert domain["kmsKeyId"] == "arn:aws:kms:us-east-1:111122223333:key/data"
     assert domain["domainName"] == "chatbot-dev-studio"
     users = domain["defaultUserSettings"]
-    role_arn = f"arn:aws:mock:{MOCK_REGION}:{ACCOUNT_ID}:role/dev-tools-execution-role"
+    role_arn = f"arn:aws:iam::{ACCOUNT_ID}:role/dev-tools-execution-role"
     assert users["executionRole"] == role_arn
     assert users["securityGroups"] == ["dev-tools-studio-sg-id"]
     assert users["sharingSettings"] == {"notebookOutputOption": "Disabled"}

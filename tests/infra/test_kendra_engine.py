@@ -53,7 +53,7 @@ def test_created_index_uses_the_edition_and_the_cmk_and_is_protected(pulumi_mock
     index = harness.one(INDEX)
     assert index.inputs["edition"] == "ENTERPRISE_EDITION"
     assert index.inputs["serverSideEncryptionConfiguration"] == {"kmsKeyId": KMS}
-    assert index.inputs["roleArn"] == f"arn:aws:mock:us-east-1:{ACCOUNT_ID}:role/kendra-index-role"
+    assert index.inputs["roleArn"] == f"arn:aws:iam::{ACCOUNT_ID}:role/kendra-index-role"
     assert index.inputs["name"] == "chatbot-prod-kendra"
     assert index.inputs["userContextPolicy"] == "ATTRIBUTE_FILTER"
     assert "userTokenConfigurations" not in index.inputs

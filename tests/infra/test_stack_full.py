@@ -26,17 +26,6 @@ KENDRA_ROLE = "arn:aws:iam::444455556666:role/chatbot-kendra-reader"
 ENGINE_KEYS = ("RAG_ENGINES", "RERANK_MODELS", "KENDRA_INDEXES", "KNOWLEDGE_BASES")
 
 
-def _iam_role_arns(original: Any) -> Any:
-    """The shared mocks give roles "arn:aws:mock:..." ARNs, which the OpenSearch data access policy
-    rightly refuses; IAM gives arn:aws:iam::<account>:role/<name>."""
-    def computed(typ: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        resource_id, outputs = original(typ, name, inputs)
-        if typ == "aws:iam/role:Role":
-            outputs = {**outputs, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"}
-        return resource_id, outputs
-    return computed
-
-
 def _build(stack: str) -> tuple[Harness, dict[str, Any], dict[str, str]]:
     """One build per stack file, in its own event loop and mocks (the assertions only read records)."""
     config = flatten_stack_file(REPO / "tests" / "stacks" / f"Pulumi.{stack}.yaml")
@@ -44,10 +33,8 @@ def _build(stack: str) -> tuple[Harness, dict[str, Any], dict[str, str]]:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(infra, "_computed_outputs", _iam_role_arns(infra._computed_outputs))
-            harness = infra._start(stack)
-            outputs = harness.run(lambda: build_stack(settings, code=pulumi.AssetArchive({})))
+        harness = infra._start(stack)
+        outputs = harness.run(lambda: build_stack(settings, code=pulumi.AssetArchive({})))
     finally:
         pulumi.runtime.set_all_config({})
         loop.close()
