@@ -6,18 +6,10 @@ defaults, RDS owns the master password (Secrets Manager, rotated on a schedule) 
 isolated subnets behind a security group that admits only its clients' group on its port. `retain` adds
 deletion protection, a final snapshot, kept automated backups and `protect`.
 
-The migration step is a VPC function (role db-migrate) that reads only the master secret, and an
-aws.lambda_.Invocation that runs it on every `pulumi up`: its triggers hold the migrations' checksums and
-the UTC time of the run, so each run replaces (re-invokes) it. The migrations are idempotent, so a run with
-nothing new applies nothing. A failing migration is rolled back and makes the function raise: Lambda
-returns a function error, the Invocation fails with the function's message (which names the migration
-file and the database error) and the deploy stops there.
-
+The migration step (components/vector_store_migration.py) runs the migrations on every `pulumi up`.
 `data_api` turns on the RDS Data API (enable_http_endpoint), which a Bedrock knowledge base backed by this
-database needs. `knowledge_base` (components/knowledge_base.py) makes the migration step also prepare the
-knowledge base's table and database user and write that user's credentials into the given secret; the
-same function then rotates that secret on the master secret's schedule. Give the knowledge base
-`depends_on=[store.migration]`: the table must exist before Bedrock checks it.
+database needs; `knowledge_base` makes the migration step prepare its table, user and secret. Give the
+knowledge base `depends_on=[store.migration]`: the table must exist before Bedrock checks it.
 
 RDS may apply minor version upgrades in the maintenance window (auto_minor_version_upgrade); set
 engine_version to the new version afterwards, or Pulumi would propose going back to the old one.
@@ -25,8 +17,6 @@ engine_version to the new version afterwards, or Pulumi would propose going back
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,23 +27,15 @@ import pulumi
 import pulumi_aws as aws
 
 from components.database_access import APP_USER, DATABASE_NAME, DatabaseAccess
-from components.lambda_function import AppFunction, AppFunctionArgs, FunctionVpc
 from components.naming import resource_name
-from components.settings.fields.rag import (
-    ENGINE_VERSIONS,
-    valid_master_user,
-    valid_min_acu,
-    valid_port,
-)
+from components.settings.fields.rag import ENGINE_VERSIONS, valid_master_user, valid_min_acu, valid_port
+from components.vector_store_migration import MIGRATIONS_DIR, KnowledgeBaseTable, migration_step
 
 if TYPE_CHECKING:
     from components.network import Network
     from components.settings import StackSettings
 
 ENGINE = "aurora-postgresql"
-KB_DIMENSIONS: tuple[int, ...] = (256, 512, 1024, 1536)  # app/chatbot_app/rag/kb_schema.py DIMENSIONS
-MIGRATIONS_DIR = Path(__file__).resolve().parents[1] / "app" / "chatbot_app" / "rag" / "migrations"
-MIGRATE_HANDLER = "chatbot_app.handlers.db_migrate.handler"
 HTTPS = 443
 BACKUP_WINDOW = "03:00-04:00"  # UTC; must not overlap the maintenance window
 MAINTENANCE_WINDOW = "sun:04:30-sun:05:30"
@@ -74,69 +56,9 @@ def parameter_family(engine_version: str) -> str:
     return f"{ENGINE}{engine_version.split('.')[0]}"
 
 
-def migration_checksums(directory: Path = MIGRATIONS_DIR) -> dict[str, str]:
-    """File name -> sha256 of its text, as the runner computes it (app/chatbot_app/rag/migrations)."""
-    files = sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql"))
-    if not files:
-        raise ValueError(f"no migrations found in {directory}")
-    return {f.name: hashlib.sha256(f.read_text(encoding="utf-8").encode()).hexdigest() for f in files}
-
-
 def master_secret_arn(secrets: Sequence[Any] | None) -> str:
     # RDS always returns one secret when it manages the password; mocks (offline preview) return none.
     return str(secrets[0].secret_arn) if secrets else ""
-
-
-def migrate_statements(secret_arn: str, kms_key_arn: str | None, region: str) -> list[dict[str, Any]]:
-    """The migration role reads the master secret and nothing else (and decrypts it through Secrets
-    Manager only, when the secret is under the CMK)."""
-    statements: list[dict[str, Any]] = [{
-        "Sid": "ReadMasterSecret",
-        "Effect": "Allow",
-        "Action": ["secretsmanager:GetSecretValue"],
-        "Resource": [secret_arn],
-    }]
-    if kms_key_arn is not None:
-        statements.append({
-            "Sid": "DecryptMasterSecret",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt"],
-            "Resource": [kms_key_arn],
-            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
-        })
-    return statements
-
-
-def knowledge_base_statements(secret_arn: str, kms_key_arn: str | None, region: str) -> list[dict[str, Any]]:
-    """The migration role writes (and rotates) the knowledge base's secret, exactly that one."""
-    statements: list[dict[str, Any]] = [{
-        "Sid": "WriteKnowledgeBaseSecret",
-        "Effect": "Allow",
-        "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue",
-                   "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
-        "Resource": [secret_arn],
-    }]
-    if kms_key_arn is not None:
-        statements.append({
-            "Sid": "EncryptKnowledgeBaseSecret",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": [kms_key_arn],
-            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
-        })
-    return statements
-
-
-@dataclass(frozen=True)
-class KnowledgeBaseTable:
-    """What the migration step needs to prepare a Bedrock knowledge base's table (see kb_schema.py)."""
-
-    secret_arn: pulumi.Input[str]  # created without a value; the migration function writes it
-    dimension: int
-
-    def __post_init__(self) -> None:
-        if self.dimension not in KB_DIMENSIONS:
-            raise ValueError(f"knowledge_base.dimension must be one of {list(KB_DIMENSIONS)}")
 
 
 @dataclass(frozen=True)
@@ -245,7 +167,10 @@ class AuroraVectorStore(pulumi.ComponentResource):
         self._name, self._args = name, args
         rules = self._security_groups()
         self._cluster()
-        self._migration(rules)
+        self.migration = migration_step(
+            self, name, args, host=self.cluster.endpoint, master_secret_arn=self.master_secret_arn,
+            client_security_group_id=self.client_security_group_id,
+            depends_on=[self.instance, self._rotation, *rules])
         self.cluster_arn = self.cluster.arn
         self.database_name = DATABASE_NAME
         self.cluster_resource_id = self.cluster.cluster_resource_id
@@ -383,58 +308,3 @@ class AuroraVectorStore(pulumi.ComponentResource):
             rotate_immediately=False,  # not while the first migration reads the password
             opts=self._opts(),
         )
-
-    def _migration(self, rules: list[pulumi.Resource]) -> None:
-        name, args = self._name, self._args
-        key = args.kms_key_arn
-        statements = [pulumi.Output.all(self.master_secret_arn, key).apply(
-            lambda sk: migrate_statements(sk[0], sk[1], args.region))]
-        kb = args.knowledge_base
-        kb_environment: dict[str, pulumi.Input[str]] = {}
-        if kb is not None:
-            statements.append(pulumi.Output.all(kb.secret_arn, key).apply(
-                lambda sk: knowledge_base_statements(sk[0], sk[1], args.region)))
-            kb_environment = {"KB_SECRET_ARN": kb.secret_arn, "KB_DIMENSION": str(kb.dimension)}
-        function = AppFunction(
-            f"{name}-migrate",
-            AppFunctionArgs(
-                prefix=args.prefix, stack=args.stack, region=args.region, role="db-migrate",
-                handler=MIGRATE_HANDLER, code=args.code, log_retention_days=args.log_retention_days,
-                logs_kms_key_arn=args.logs_kms_key_arn, retain=args.retain, xray_tracing=args.xray_tracing,
-                extra_statements=statements,
-                environment={
-                    "DB_HOST": self.cluster.endpoint, "DB_PORT": str(args.port), "DB_NAME": DATABASE_NAME,
-                    "MASTER_SECRET_ARN": self.master_secret_arn, "APP_DB_USER": args.app_user,
-                    **kb_environment,
-                },
-                description=f"{args.prefix} {args.stack}: applies the vector database's migrations",
-                timeout_seconds=600,  # a paused database resumes first; index builds can take minutes
-                vpc=FunctionVpc(args.private_subnet_ids, [self.client_security_group_id]),
-            ),
-            opts=self._opts(),
-        )
-        checksums = migration_checksums(args.migrations_dir)
-        self.migration = aws.lambda_.Invocation(
-            f"{name}-migrate-run",
-            function_name=function.function_name,
-            input=json.dumps({"migrations": checksums}),
-            triggers={**checksums, "runAt": args.run_id},  # a new value each run: `pulumi up` re-runs it
-            opts=self._opts(depends_on=[self.instance, self._rotation, *rules,
-                                        *args.migration_depends_on]),
-        )
-        if kb is not None:
-            self._knowledge_base_rotation(function, kb)
-
-    def _knowledge_base_rotation(self, function: AppFunction, kb: KnowledgeBaseTable) -> None:
-        """Secrets Manager rotates the knowledge base's secret through the migration function (it alone
-        reaches the database as the master user), for that secret only, once the first run wrote it."""
-        name, args = self._name, self._args
-        permission = aws.lambda_.Permission(
-            f"{name}-kb-rotation-invoke", action="lambda:InvokeFunction", function=function.function_name,
-            principal="secretsmanager.amazonaws.com", source_arn=kb.secret_arn, opts=self._opts())
-        aws.secretsmanager.SecretRotation(
-            f"{name}-kb-rotation", secret_id=kb.secret_arn, rotation_lambda_arn=function.arn,
-            rotation_rules=aws.secretsmanager.SecretRotationRotationRulesArgs(
-                automatically_after_days=args.secret_rotation_days),
-            rotate_immediately=False,
-            opts=self._opts(depends_on=[permission, self.migration]))

@@ -10,14 +10,13 @@ from typing import Any
 import pulumi
 import pytest
 
-from components.self_hosted_models import (
+from components.self_hosted_model_spec import (
     INSTANCE_STORAGE_FAMILIES,
     IdleSchedule,
     SelfHostedModel,
-    SelfHostedModels,
-    SelfHostedModelsArgs,
     WeightsSource,
 )
+from components.self_hosted_models import SelfHostedModels, SelfHostedModelsArgs
 
 from .conftest import ACCOUNT_ID, MOCK_REGION, Harness
 

@@ -17,12 +17,8 @@ from components.knowledge_base import (
     StackKnowledgeBase,
     StackKnowledgeBaseArgs,
 )
-from components.vector_store import (
-    AuroraVectorStore,
-    AuroraVectorStoreArgs,
-    KnowledgeBaseTable,
-    migration_checksums,
-)
+from components.vector_store import AuroraVectorStore, AuroraVectorStoreArgs
+from components.vector_store_migration import KnowledgeBaseTable, migration_checksums
 
 from . import conftest as infra
 from .conftest import ACCOUNT_ID, Harness, prod_settings

@@ -82,3 +82,19 @@ def fresh_db(pg_server, admin_uri: str) -> Callable[[], str]:
             conn.execute(f'CREATE DATABASE "{name}"')
         return uri_for(pg_server, name)
     return make
+
+
+@pytest.fixture()
+def moto_secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """A Secrets Manager client on moto (eu-west-1), the app's cached AWS clients reset around it."""
+    import boto3
+    from chatbot_app.core.aws import reset_clients
+    from moto import mock_aws
+
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+        monkeypatch.setenv(key, value)
+    reset_clients()
+    with mock_aws():
+        yield boto3.client("secretsmanager", region_name="eu-west-1")
+    reset_clients()

@@ -5,36 +5,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import psycopg
 import pytest
-from chatbot_app.core.aws import reset_clients
 from chatbot_app.handlers import db_migrate
 from chatbot_app.handlers.db_migrate import MigrationFailed, connection_kwargs, handler
 from chatbot_app.rag.migrations import APP_ROLE, Migration, load_migrations
-from moto import mock_aws
 from psycopg.conninfo import conninfo_to_dict
 
-from components.vector_store import migration_checksums
+from components.vector_store_migration import migration_checksums
 
 REGION = "eu-west-1"
 PASSWORD = "Pw-7c1f0e-never-shown"  # noqa: S105  # nosec B105 - test data
 ALL = [f"{m.version:04d}_{m.name}.sql" for m in load_migrations()]
-
-
-@pytest.fixture()
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(key, value)
-    reset_clients()
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name=REGION)
-    reset_clients()
 
 
 def secret(client: Any, value: str) -> str:
@@ -74,7 +59,7 @@ def role_facts(uri: str, role: str) -> dict[str, Any]:
 
 def test_a_fresh_database_is_migrated_and_the_login_role_prepared(fresh_db) -> None:
     uri, role = fresh_db(), new_role()
-    # The event the stack sends: the checksums components/vector_store.py reads at deploy time.
+    # The event the stack sends: the checksums components/vector_store_migration.py reads at deploy time.
     summary = handler({"migrations": migration_checksums()}, None, env=dsn_env(uri, role))
     assert summary == {"applied": ALL, "current": load_migrations()[-1].version}
     facts = role_facts(uri, role)
@@ -148,34 +133,34 @@ def test_a_login_role_that_bypasses_row_level_security_is_refused(fresh_db, admi
         handler({}, None, env=dsn_env(uri, role))
 
 
-def test_the_master_secret_is_read_from_secrets_manager(aws_env, pg_server, fresh_db) -> None:
+def test_the_master_secret_is_read_from_secrets_manager(moto_secrets, pg_server, fresh_db) -> None:
     uri, role = fresh_db(), new_role()
-    env = secret_env(pg_server, uri, rds_secret(aws_env), role)
+    env = secret_env(pg_server, uri, rds_secret(moto_secrets), role)
     assert handler({}, None, env=env)["applied"] == ALL
     assert role_facts(uri, role)["login"]
 
 
-def test_connections_verify_the_server_certificate(aws_env) -> None:
+def test_connections_verify_the_server_certificate(moto_secrets) -> None:
     env = {"DB_HOST": "db.cluster-x.eu-west-1.rds.amazonaws.com", "DB_PORT": "5433", "DB_NAME": "chatbot",
-           "MASTER_SECRET_ARN": rds_secret(aws_env)}
-    kwargs = connection_kwargs(env, aws_env)
+           "MASTER_SECRET_ARN": rds_secret(moto_secrets)}
+    kwargs = connection_kwargs(env, moto_secrets)
     assert kwargs["sslmode"] == "verify-full"
     assert "BEGIN CERTIFICATE" in Path(kwargs["sslrootcert"]).read_text(encoding="ascii")
     assert (kwargs["user"], kwargs["password"], kwargs["port"]) == ("postgres", PASSWORD, 5433)
 
 
-def test_errors_never_show_the_password(aws_env, pg_server, fresh_db, monkeypatch) -> None:
+def test_errors_never_show_the_password(moto_secrets, pg_server, fresh_db, monkeypatch) -> None:
     uri, role = fresh_db(), new_role()
     # A database error that echoes its input: the password must still not reach the deploy's output.
     leaky = Migration(99, "leaky", f"SELECT '{PASSWORD}'::integer;")
     monkeypatch.setattr(db_migrate, "load_migrations", lambda: [*load_migrations(), leaky])
     with pytest.raises(MigrationFailed) as caught:
-        handler({}, None, env=secret_env(pg_server, uri, rds_secret(aws_env), role))
+        handler({}, None, env=secret_env(pg_server, uri, rds_secret(moto_secrets), role))
     assert "0099_leaky.sql" in str(caught.value) and "invalid input syntax" in str(caught.value)
     assert PASSWORD not in str(caught.value) and "[redacted]" in str(caught.value)
 
     unreachable = {"DB_HOST": "127.0.0.1", "DB_PORT": "1", "DB_NAME": "chatbot",
-                   "MASTER_SECRET_ARN": rds_secret(aws_env), "APP_DB_USER": role, "AWS_REGION": REGION}
+                   "MASTER_SECRET_ARN": rds_secret(moto_secrets), "APP_DB_USER": role, "AWS_REGION": REGION}
     expected = r"could not connect to 127.0.0.1:1/chatbot as postgres"
     with pytest.raises(MigrationFailed, match=expected) as refused:
         handler({}, None, env=unreachable)
@@ -183,16 +168,16 @@ def test_errors_never_show_the_password(aws_env, pg_server, fresh_db, monkeypatc
 
 
 @pytest.mark.parametrize("value", ["not json", json.dumps({"username": "postgres"}), json.dumps([1])])
-def test_a_secret_that_is_not_rds_credentials_is_refused(aws_env, value: str) -> None:
+def test_a_secret_that_is_not_rds_credentials_is_refused(moto_secrets, value: str) -> None:
     env = {"DB_HOST": "h", "DB_PORT": "5433", "DB_NAME": "chatbot",
-           "MASTER_SECRET_ARN": secret(aws_env, value), "APP_DB_USER": new_role(), "AWS_REGION": REGION}
+           "MASTER_SECRET_ARN": secret(moto_secrets, value), "APP_DB_USER": new_role(), "AWS_REGION": REGION}
     with pytest.raises(MigrationFailed, match="is not RDS's JSON username/password document"):
         handler({}, None, env=env)
 
 
 @pytest.mark.parametrize(("missing", "named"), [("APP_DB_USER", "APP_DB_USER"),
                                                 ("MASTER_SECRET_ARN", "MASTER_SECRET_ARN")])
-def test_missing_configuration_is_named(aws_env, missing: str, named: str) -> None:
+def test_missing_configuration_is_named(moto_secrets, missing: str, named: str) -> None:
     env = {"DB_HOST": "h", "DB_PORT": "5433", "DB_NAME": "chatbot", "MASTER_SECRET_ARN": "arn",
            "APP_DB_USER": "chatbot_app"}
     del env[missing]

@@ -11,32 +11,17 @@ import hmac
 import json
 import logging
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import psycopg
 import pytest
-from chatbot_app.core.aws import reset_clients
 from chatbot_app.handlers import db_migrate
 from chatbot_app.handlers.db_migrate import MigrationFailed, handler
 from chatbot_app.rag import kb_schema
 from chatbot_app.rag.kb_schema import KB_ROLE, KnowledgeBaseSchemaError, parse_dimension, prepare, rotate
 from chatbot_app.rag.migrations import migrate
-from moto import mock_aws
 
 REGION = "eu-west-1"
-
-
-@pytest.fixture()
-def secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(key, value)
-    reset_clients()
-    with mock_aws():
-        yield boto3.client("secretsmanager", region_name=REGION)
-    reset_clients()
 
 
 def empty_secret(client: Any) -> str:
@@ -76,13 +61,13 @@ def as_kb_user(uri: str, statement: str, params: tuple[Any, ...] = ()) -> Any:
         return conn.execute(statement, params or None).fetchall()
 
 
-def test_the_table_indexes_role_and_credentials_are_created(secrets, migrated: str) -> None:
-    arn = empty_secret(secrets)
+def test_the_table_indexes_role_and_credentials_are_created(moto_secrets, migrated: str) -> None:
+    arn = empty_secret(moto_secrets)
     with psycopg.connect(migrated) as conn:
-        summary = prepare(conn, secrets, arn, 1024)
+        summary = prepare(conn, moto_secrets, arn, 1024)
     assert summary == {"table": "bedrock_integration.bedrock_kb", "dimension": 1024, "role": KB_ROLE,
                        "credentials": "created"}
-    document = stored(secrets, arn)
+    document = stored(moto_secrets, arn)
     assert document["username"] == KB_ROLE and len(document["password"]) >= 40
     assert password_matches(migrated, document["password"])
     with psycopg.connect(migrated) as conn:
@@ -102,20 +87,20 @@ def test_the_table_indexes_role_and_credentials_are_created(secrets, migrated: s
     assert role == (True, False, False, False, False)
 
 
-def test_re_runs_reuse_the_stored_password(secrets, migrated: str) -> None:
-    arn = empty_secret(secrets)
+def test_re_runs_reuse_the_stored_password(moto_secrets, migrated: str) -> None:
+    arn = empty_secret(moto_secrets)
     with psycopg.connect(migrated) as conn:
-        prepare(conn, secrets, arn, 512)
-        first = stored(secrets, arn)
-        again = prepare(conn, secrets, arn, 512)
-    assert again["credentials"] == "reused" and stored(secrets, arn) == first
-    assert len(secrets.list_secret_version_ids(SecretId=arn)["Versions"]) == 1
+        prepare(conn, moto_secrets, arn, 512)
+        first = stored(moto_secrets, arn)
+        again = prepare(conn, moto_secrets, arn, 512)
+    assert again["credentials"] == "reused" and stored(moto_secrets, arn) == first
+    assert len(moto_secrets.list_secret_version_ids(SecretId=arn)["Versions"]) == 1
     assert password_matches(migrated, first["password"])
 
 
-def test_the_role_may_use_its_table_and_nothing_else(secrets, migrated: str) -> None:
+def test_the_role_may_use_its_table_and_nothing_else(moto_secrets, migrated: str) -> None:
     with psycopg.connect(migrated) as conn:
-        prepare(conn, secrets, empty_secret(secrets), 256)
+        prepare(conn, moto_secrets, empty_secret(moto_secrets), 256)
     vector = "[" + ",".join(["0.1"] * 256) + "]"
     row = as_kb_user(migrated, "INSERT INTO bedrock_integration.bedrock_kb (id, embedding, chunks, metadata) "
                                "VALUES (gen_random_uuid(), %s, 'text', '{}') RETURNING chunks", (vector,))
@@ -128,12 +113,12 @@ def test_the_role_may_use_its_table_and_nothing_else(secrets, migrated: str) -> 
             as_kb_user(migrated, forbidden)
 
 
-def test_a_table_of_another_dimension_is_refused(secrets, migrated: str) -> None:
-    arn = empty_secret(secrets)
+def test_a_table_of_another_dimension_is_refused(moto_secrets, migrated: str) -> None:
+    arn = empty_secret(moto_secrets)
     with psycopg.connect(migrated) as conn:
-        prepare(conn, secrets, arn, 1024)
+        prepare(conn, moto_secrets, arn, 1024)
         with pytest.raises(KnowledgeBaseSchemaError, match="holds 1024-dimension vectors"):
-            prepare(conn, secrets, arn, 512)
+            prepare(conn, moto_secrets, arn, 512)
 
 
 @pytest.mark.parametrize("text", [None, "", "768", "abc", "2048"])
@@ -142,22 +127,23 @@ def test_unsupported_dimensions_are_refused(text: str | None) -> None:
         parse_dimension(text)
 
 
-def test_a_secret_holding_something_else_is_refused(secrets, migrated: str) -> None:
+def test_a_secret_holding_something_else_is_refused(moto_secrets, migrated: str) -> None:
     name = f"kb-{uuid.uuid4().hex[:6]}"
-    arn = secrets.create_secret(Name=name, SecretString='{"username": "admin"}')["ARN"]
+    arn = moto_secrets.create_secret(Name=name, SecretString='{"username": "admin"}')["ARN"]
     with psycopg.connect(migrated) as conn, pytest.raises(KnowledgeBaseSchemaError, match="does not hold"):
-        prepare(conn, secrets, arn, 1024)
+        prepare(conn, moto_secrets, arn, 1024)
 
 
-def test_the_deploy_step_prepares_it_and_never_shows_the_password(secrets, migrated: str, caplog) -> None:
-    arn = empty_secret(secrets)
+def test_the_deploy_step_prepares_it_and_never_shows_the_password(moto_secrets, migrated: str,
+                                                                   caplog) -> None:
+    arn = empty_secret(moto_secrets)
     env = {"DB_DSN": migrated, "APP_DB_USER": "app_kb_test", "KB_SECRET_ARN": arn, "KB_DIMENSION": "1024",
            "AWS_REGION": REGION}
     # The app's own logs (botocore's debug wire logs show every request body; they stay off in Lambda).
     with caplog.at_level(logging.DEBUG, logger="chatbot_app"):
         summary = handler({}, None, env=env)
     assert summary["knowledgeBase"]["credentials"] == "created"
-    password = stored(secrets, arn)["password"]
+    password = stored(moto_secrets, arn)["password"]
     assert password not in json.dumps(summary) and password not in caplog.text
     with pytest.raises(MigrationFailed, match="preparing the knowledge base's table failed: KB_DIMENSION"):
         handler({}, None, env={**env, "KB_DIMENSION": "999"})
@@ -200,11 +186,11 @@ class FakeSecrets:
         self.stages[MoveToVersionId] = [VersionStage]
 
 
-def test_rotation_sets_a_new_password_and_makes_it_current(secrets, migrated: str, monkeypatch) -> None:
-    arn = empty_secret(secrets)
+def test_rotation_sets_a_new_password_and_makes_it_current(moto_secrets, migrated: str, monkeypatch) -> None:
+    arn = empty_secret(moto_secrets)
     with psycopg.connect(migrated) as conn:
-        prepare(conn, secrets, arn, 1024)
-    old = stored(secrets, arn)["password"]
+        prepare(conn, moto_secrets, arn, 1024)
+    old = stored(moto_secrets, arn)["password"]
     fake = FakeSecrets(arn, json.dumps({"username": KB_ROLE, "password": old}))
     monkeypatch.setattr(db_migrate, "_secrets", lambda env: fake)
     env = {"DB_DSN": migrated, "KB_SECRET_ARN": arn}
@@ -220,7 +206,7 @@ def test_rotation_sets_a_new_password_and_makes_it_current(secrets, migrated: st
     assert again == {"rotation": "already current"}
 
 
-def test_rotation_touches_only_the_knowledge_base_secret(secrets) -> None:
+def test_rotation_touches_only_the_knowledge_base_secret(moto_secrets) -> None:
     fake = FakeSecrets("arn:kb", json.dumps({"username": KB_ROLE, "password": "x"}))
     fake.start("t2")
     event = {"Step": "createSecret", "SecretId": "arn:master", "ClientRequestToken": "t2"}

@@ -1,5 +1,5 @@
 """Database migration step, invoked by the stack on every deploy (aws.lambda_.Invocation, see
-components/vector_store.py).
+components/vector_store_migration.py).
 
 Connects as the master user with the RDS-managed master secret over verify-full TLS, applies the pending
 migrations (app/chatbot_app/rag/migrations), and makes sure the application's login role exists: LOGIN, no

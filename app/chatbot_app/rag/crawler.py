@@ -1,8 +1,8 @@
 """Web crawling into a workspace (SEC-TRUSTED-IMPORT: crawling is limited to configured domains).
 
 A crawl starts from one start URL (following links), one sitemap (index or urlset, gzip allowed) or one
-RSS/Atom feed, and yields CrawledPage objects; `pages_to_documents` turns them into ParsedDocuments with the
-existing HTML parser. What keeps it inside its scope:
+RSS/Atom feed, and yields CrawledPage objects; `pages_to_documents` (crawl_results.py, re-exported here)
+turns them into ParsedDocuments with the existing HTML parser. What keeps it inside its scope:
 
 - Only https. Plain http only with `allow_insecure_loopback`, and then only to a loopback address (tests).
 - Only the seed URL's host, or an explicit allowlist: exact match after IDNA normalisation (no suffix or
@@ -21,13 +21,10 @@ existing HTML parser. What keeps it inside its scope:
 
 from __future__ import annotations
 
-import codecs
-import json
-import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -43,12 +40,14 @@ from .crawl_fetch import (
     Scope,
     Target,
     canonical_url,
-    charset_of,
     loggable,
     system_resolver,
 )
-from .parsers import ParsedDocument, ParseError, ParseLimits, Section, check_size
-from .parsers.text import parse_html
+from .crawl_results import CrawledPage as CrawledPage
+from .crawl_results import CrawlReport, codec_name
+from .crawl_results import WebSection as WebSection
+from .crawl_results import log_event as _log
+from .crawl_results import pages_to_documents as pages_to_documents
 from .robots_sitemap import (
     FEED_TYPES,
     ContentRefused,
@@ -58,8 +57,6 @@ from .robots_sitemap import (
     inflate,
     parse_xml_links,
 )
-
-log = logging.getLogger(__name__)
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 XML_TYPES = frozenset({"application/xml", "text/xml"})
@@ -99,30 +96,6 @@ class CrawlConfig:
     @property
     def seed(self) -> str:
         return next(url for url in (self.start_url, self.sitemap_url, self.feed_url) if url)
-
-
-@dataclass(frozen=True)
-class CrawledPage:
-    url: str  # after redirects
-    title: str
-    html: bytes
-    fetched_at: datetime
-    content_type: str = "text/html"
-
-
-@dataclass
-class CrawlReport:
-    requests: int = 0
-    pages: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (URL, reason), first 1000
-
-    def skip(self, url: str, reason: str) -> None:
-        if len(self.skipped) < 1000:
-            self.skipped.append((url, reason))
-        _log("skipped", url=loggable(url), reason=reason)
-
-    def reasons(self, url: str) -> list[str]:
-        return [reason for skipped, reason in self.skipped if skipped == url]
 
 
 class Crawler:
@@ -201,7 +174,7 @@ class Crawler:
         if media not in HTML_TYPES:
             self.report.skip(fetched.url, "content_type")
             return None
-        links = PageLinks.of(fetched.body.decode(_codec(fetched.charset), errors="replace"))
+        links = PageLinks.of(fetched.body.decode(codec_name(fetched.charset), errors="replace"))
         if config.follow_links and not links.nofollow and depth < config.max_depth:
             base = urljoin(fetched.url, links.base) if links.base else fetched.url
             for link in links.links:
@@ -305,54 +278,8 @@ def crawl(config: CrawlConfig, **kwargs: Any) -> Iterator[CrawledPage]:
     return Crawler(config, **kwargs).crawl()
 
 
-@dataclass(frozen=True)
-class WebSection(Section):
-    """A section of a crawled page: its location carries the page URL."""
-
-    url: str = ""
-
-    def location(self) -> dict[str, Any]:
-        return {**super().location(), "url": self.url}
-
-
-def pages_to_documents(pages: Iterable[CrawledPage], limits: ParseLimits | None = None
-                       ) -> Iterator[ParsedDocument]:
-    """One ParsedDocument per page, parsed by the upload path's HTML parser; the URL is in every section's
-    location and in the document metadata. A page the parser refuses is logged (URL, reason) and skipped."""
-    limits = limits or ParseLimits()
-    for page in pages:
-        html = page.html
-        charset = charset_of(page.content_type)
-        if charset and _codec(charset) not in ("utf-8", "utf_8"):
-            html = html.decode(_codec(charset), errors="replace").encode("utf-8")  # parse_html reads UTF-8
-        try:
-            check_size(html, limits)
-            parsed = parse_html(html, limits)
-        except ParseError as exc:
-            _log("page_not_parsed", url=loggable(page.url), reason=exc.reason)
-            continue
-        sections: list[Section] = [
-            WebSection(**{f.name: getattr(section, f.name) for f in fields(Section)}, url=page.url)
-            for section in parsed.sections
-        ]
-        metadata = {**parsed.metadata, "title": parsed.metadata.get("title") or page.title or None,
-                    "url": page.url, "fetched_at": page.fetched_at.isoformat(), "source": "web"}
-        yield ParsedDocument("html", sections, metadata)
-
-
 def _joined(link: str, base: str | None) -> str:
     try:
         return urljoin(base, link.strip()) if base else link.strip()
     except ValueError:
         return link.strip()[:2000]
-
-
-def _codec(charset: str | None) -> str:
-    try:
-        return codecs.lookup(charset or "utf-8").name
-    except LookupError:
-        return "utf-8"
-
-
-def _log(event: str, **fields_: Any) -> None:
-    log.info(json.dumps({"event": event, **fields_}, default=str))

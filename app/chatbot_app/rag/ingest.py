@@ -1,7 +1,8 @@
 """Ingestion: an uploaded object (S3 event via SQS) becomes embedded chunks in the workspace's engine.
 
 One document is worked on in steps, each committed on its own: parse (a PDF page range at a time, other
-formats whole), embed a batch of staged chunks, and finally hand the staged chunks to the workspace's engine:
+formats whole; the object is read by ingest_source.py), embed a batch of staged chunks (the workspace's
+settings: ingest_settings.py), and finally hand the staged chunks to the engine (ingest_finish.py):
 pgvector swaps them in and marks the document ready in one transaction; opensearch is sent them (upsert at
 the document's version) and the document is then marked ready. Kendra and knowledge base workspaces take no
 uploads (their sources are their own).
@@ -21,7 +22,6 @@ Logs carry ids, sizes, counts and timings, never document text.
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
 from collections.abc import Callable
@@ -30,14 +30,14 @@ from typing import Any, Literal
 
 import psycopg
 
-from .chunking import Chunk, ChunkingConfig, chunk_sections
-from .embeddings import BedrockEmbedder, EmbeddingError, EmbeddingThrottled
+from .chunking import chunk_sections
+from .embeddings import EmbeddingError, EmbeddingThrottled
 from .engines.base import EngineError
 from .engines.registry import EngineRegistry
+from .ingest_finish import hand_over
 from .ingest_jobs import (
     ContinuationJob,
     DocumentFailed,
-    Embedder,
     EmbedderFactory,
     IngestConfig,
     ObjectJob,
@@ -45,20 +45,16 @@ from .ingest_jobs import (
 from .ingest_log import ids as _ids
 from .ingest_log import log_error as _log_error
 from .ingest_log import log_event as _log
+from .ingest_settings import Embedders, chunking, embedding_text
+from .ingest_settings import bedrock_embedders as bedrock_embedders  # doc_processor imports it from here
+from .ingest_source import download, object_size, too_large
 from .parsers import DocumentTooLarge, ParseError, ParseLimits, parse, pdf_page_count
 from .store import IngestionProgress, StagedChunk, VectorStore, WorkspaceSpec
 from .uploads import UploadRejected, UploadTarget, parse_key
 
 log = logging.getLogger(__name__)
 
-_URL = re.compile(r"^https?://[\x21-\x7e]+$")
 Outcome = Literal["ready", "continued", "failed", "ignored", "retry"]
-
-
-def bedrock_embedders(region: str | None, concurrency: int = 8) -> EmbedderFactory:
-    """Bedrock embedders for the workspace's model; Titan requests run `concurrency` at a time."""
-    return lambda model_id, dimension: BedrockEmbedder(model_id, dimension, region=region,
-                                                       concurrency=concurrency)
 
 
 @dataclass
@@ -82,8 +78,7 @@ class Processor:
         self.s3 = s3
         self.sqs = sqs
         self.limits = limits or ParseLimits(max_bytes=config.max_upload_bytes)
-        self._make_embedder = embedder_factory
-        self._embedders: dict[tuple[str, int], Embedder] = {}
+        self._embedders = Embedders(embedder_factory, config.embedding_models)
 
     def run(self, job: ObjectJob | ContinuationJob, remaining_ms: Callable[[], int],
             receives: int = 1) -> Outcome:
@@ -116,7 +111,7 @@ class Processor:
         if workspace.read_only:  # the rag service refuses such uploads; an object that got here anyway
             _log(logging.WARNING, "ignored", why=f"the {workspace.engine} engine takes no uploads", **ids)
             return "ignored"
-        size = self._head(job, target) if isinstance(job, ObjectJob) else None
+        size = object_size(self.s3, job.bucket, job.key) if isinstance(job, ObjectJob) else None
         if isinstance(job, ObjectJob) and size is None:
             _log(logging.INFO, "ignored", why="object no longer exists", **ids)
             return "ignored"
@@ -171,17 +166,6 @@ class Processor:
             return None
         return target
 
-    def _head(self, job: ObjectJob, target: UploadTarget) -> int | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            head = self.s3.head_object(Bucket=job.bucket, Key=job.key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
-                return None
-            raise
-        return int(head["ContentLength"])
-
     def _admit(self, work: _Work, size: int | None) -> None:
         """Checks made once per version, before anything is downloaded."""
         fmt = work.target.format
@@ -189,9 +173,9 @@ class Processor:
             allowed = ", ".join(sorted(self.config.upload_formats))
             raise DocumentFailed(f"file type {fmt!r} is not allowed on this stack; allowed: {allowed}")
         if size is not None and size > self.config.max_upload_bytes:
-            raise DocumentFailed(self._too_large(size))
-        self._embedder(work.workspace)
-        self._chunking(work.workspace)
+            raise DocumentFailed(too_large(size, self.config.max_upload_bytes))
+        self._embedders.for_workspace(work.workspace)
+        chunking(work.workspace)
 
     def _steps(self, work: _Work, remaining_ms: Callable[[], int]) -> Outcome:
         steps = 0
@@ -230,7 +214,7 @@ class Processor:
         chars = done.chars + sum(len(section.text) for section in document.sections)
         if chars > self.limits.max_chars:
             raise DocumentTooLarge(f"extracted text exceeds {self.limits.max_chars} characters")
-        config = self._chunking(work.workspace)
+        config = chunking(work.workspace)
         extra = {"url": work.source_url} if work.source_url else {}
         chunks = [StagedChunk(c.index, c.text, {**c.metadata(), **extra})
                   for c in chunk_sections(document.sections, config, done.next_ordinal)]
@@ -241,8 +225,8 @@ class Processor:
     def _embed_step(self, work: _Work) -> IngestionProgress | None:
         t = work.target
         batch = self.store.pending_chunks(t.workspace_id, t.document_id, t.version, self.config.embed_batch)
-        texts = [_embedding_text(c) for c in batch]
-        vectors = self._embedder(work.workspace).embed_documents(texts)
+        texts = [embedding_text(c) for c in batch]
+        vectors = self._embedders.for_workspace(work.workspace).embed_documents(texts)
         dimension = work.workspace.dimension
         if len(vectors) != len(batch) or any(len(v) != dimension for v in vectors):
             raise EmbeddingError(f"the embedder returned {len(vectors)} vectors for {len(batch)} texts, or "
@@ -252,31 +236,11 @@ class Processor:
 
     def _finish(self, work: _Work) -> Outcome:
         t = work.target
-        engine = self.engines.base_engine(work.workspace)
-        finish_staged = getattr(engine, "finish_staged", None)
-        if finish_staged is not None:  # pgvector: the staged chunks are swapped in inside the database
-            outcome, count = finish_staged(t.workspace_id, t.document_id, t.version, work.owner)
-        else:
-            outcome, count = self._finish_external(work, engine)
+        outcome, count = hand_over(self.store, self.engines.base_engine(work.workspace), t, work.owner)
         seconds = round(time.monotonic() - work.started, 3)
         _log(logging.INFO, outcome, chunks=count, invocations=work.progress.invocations,
              pages=work.progress.total_pages, chars=work.progress.chars, seconds=seconds, **_ids(t))
         return "ready" if outcome == "ready" else "ignored"
-
-    def _finish_external(self, work: _Work, engine: Any) -> tuple[str, int]:
-        """Send the staged chunks to an engine that keeps them outside the database, then mark the document
-        ready. A retry sends them again: upsert at the same version replaces what an earlier try wrote."""
-        t = work.target
-        upsert = getattr(engine, "upsert", None)
-        if upsert is None:
-            raise EngineError(f"the {engine.name} engine takes no chunks")
-        chunks = self.store.embedded_chunks(t.workspace_id, t.document_id, t.version)
-        upsert(t.workspace_id, t.document_id, t.file_name, t.version, chunks)
-        outcome, count = self.store.finish_external(t.workspace_id, t.document_id, t.version, work.owner)
-        docs = self.store.list_documents(t.workspace_id) if outcome == "lost" else []
-        if outcome == "lost" and not any(d.id == t.document_id for d in docs):
-            engine.delete(t.workspace_id, t.document_id)  # deleted while its chunks were on their way
-        return outcome, count
 
     def _continue(self, work: _Work) -> Outcome:
         t, done = work.target, work.progress
@@ -308,52 +272,6 @@ class Processor:
 
     def _download(self, work: _Work) -> bytes:
         if work.data is None:
-            from botocore.exceptions import ClientError
-
-            try:
-                obj = self.s3.get_object(Bucket=self.config.bucket, Key=work.target.key)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey"}:
-                    raise DocumentFailed("the uploaded file no longer exists") from exc
-                raise
-            size = int(obj.get("ContentLength") or 0)
-            if size > self.config.max_upload_bytes:
-                raise DocumentFailed(self._too_large(size))
-            work.data = obj["Body"].read()
-            work.source_url = _source_url(obj.get("Metadata") or {})
+            work.data, work.source_url = download(self.s3, self.config.bucket, work.target.key,
+                                                  self.config.max_upload_bytes)
         return work.data
-
-    def _embedder(self, workspace: WorkspaceSpec) -> Embedder:
-        model, dimension = workspace.embedding_model, workspace.dimension
-        if model not in self.config.embedding_models:
-            raise DocumentFailed(f"embedding model {model!r} is not enabled on this stack")
-        key = (model, dimension)
-        if key not in self._embedders:
-            try:
-                self._embedders[key] = self._make_embedder(model, dimension)
-            except ValueError as exc:
-                raise DocumentFailed(f"workspace embedding settings are invalid: {exc}") from exc
-        return self._embedders[key]
-
-    @staticmethod
-    def _chunking(workspace: WorkspaceSpec) -> ChunkingConfig:
-        try:
-            return ChunkingConfig(chunk_size=workspace.chunk_size, overlap=workspace.chunk_overlap)
-        except ValueError as exc:
-            raise DocumentFailed(f"workspace chunking settings are invalid: {exc}") from exc
-
-    def _too_large(self, size: int) -> str:
-        return f"file is {size} bytes; the upload limit (MAX_UPLOAD_BYTES) is {self.config.max_upload_bytes}"
-
-
-def _source_url(metadata: dict[str, str]) -> str | None:
-    """The web crawler's `source-url` metadata, when it is a plain http(s) URL (nothing else is trusted)."""
-    url = metadata.get("source-url")
-    if isinstance(url, str) and len(url) <= 2000 and _URL.match(url):
-        return url
-    return None
-
-
-def _embedding_text(chunk: StagedChunk) -> str:
-    path = tuple(str(p) for p in chunk.metadata.get("heading_path") or ())
-    return Chunk(chunk.ordinal, chunk.text, tokens=0, section=0, heading_path=path).embedding_text()

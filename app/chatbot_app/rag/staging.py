@@ -156,17 +156,9 @@ class IngestionStaging:
         """Swap the staged chunks in for the document's current ones and mark it ready, atomically: readers
         see the old version or the new one, never a mix. Returns the outcome and the chunk count."""
         with self._scope([workspace_id]) as cur:
-            cur.execute("SELECT version FROM rag.documents WHERE workspace_id = %s AND id = %s FOR UPDATE",
-                        (workspace_id, document_id))
-            doc = cur.fetchone()
-            if doc is None or not _holds(cur, workspace_id, document_id, version, owner):
-                return "lost", 0
-            if doc[0] != version:  # a newer upload was registered meanwhile; its ingestion takes over
-                cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s",
-                            (workspace_id, document_id))
-                return "stale", 0
-            if _progress(cur, workspace_id, document_id).pending:
-                raise StoreError("cannot finish an ingestion whose chunks are not all embedded")
+            refused = _finishable(cur, workspace_id, document_id, version, owner)
+            if refused is not None:
+                return refused, 0
             scope = (workspace_id, document_id)
             cur.execute("DELETE FROM rag.chunks WHERE workspace_id = %s AND document_id = %s", scope)
             cur.execute("INSERT INTO rag.chunks (workspace_id, document_id, ordinal, text, metadata,"
@@ -201,18 +193,11 @@ class IngestionStaging:
         the same lease and version checks, then the document is marked ready with its staged chunk count
         and the staging is dropped, nothing copied into rag.chunks."""
         with self._scope([workspace_id]) as cur:
-            cur.execute("SELECT version FROM rag.documents WHERE workspace_id = %s AND id = %s FOR UPDATE",
-                        (workspace_id, document_id))
-            doc = cur.fetchone()
-            if doc is None or not _holds(cur, workspace_id, document_id, version, owner):
-                return "lost", 0
+            refused = _finishable(cur, workspace_id, document_id, version, owner)
+            if refused is not None:
+                return refused, 0
             scope = (workspace_id, document_id)
-            if doc[0] != version:
-                cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s", scope)
-                return "stale", 0
             progress = _progress(cur, workspace_id, document_id)
-            if progress.pending:
-                raise StoreError("cannot finish an ingestion whose chunks are not all embedded")
             cur.execute("UPDATE rag.documents SET status = 'ready', reason = NULL, chunk_count = %s,"
                         " updated_at = now() WHERE workspace_id = %s AND id = %s", (progress.staged, *scope))
             cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s", scope)
@@ -239,6 +224,24 @@ class IngestionStaging:
             cur.execute("UPDATE rag.ingestions SET lease_owner = NULL, lease_expires = now()"
                         " WHERE workspace_id = %s AND document_id = %s AND version = %s AND lease_owner = %s",
                         (workspace_id, document_id, version, owner))
+
+
+def _finishable(cur: psycopg.Cursor, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,
+                owner: uuid.UUID) -> Literal["stale", "lost"] | None:
+    """None when `owner` may finish the ingestion at `version` (rows locked); else why not. A newer upload
+    registered meanwhile makes this one stale: its staging is dropped and the newer ingestion takes over."""
+    cur.execute("SELECT version FROM rag.documents WHERE workspace_id = %s AND id = %s FOR UPDATE",
+                (workspace_id, document_id))
+    doc = cur.fetchone()
+    if doc is None or not _holds(cur, workspace_id, document_id, version, owner):
+        return "lost"
+    if doc[0] != version:
+        cur.execute("DELETE FROM rag.ingestions WHERE workspace_id = %s AND document_id = %s",
+                    (workspace_id, document_id))
+        return "stale"
+    if _progress(cur, workspace_id, document_id).pending:
+        raise StoreError("cannot finish an ingestion whose chunks are not all embedded")
+    return None
 
 
 def _holds(cur: psycopg.Cursor, workspace_id: uuid.UUID, document_id: uuid.UUID, version: int,

@@ -1,6 +1,6 @@
 """Self-hosted model settings: SageMaker endpoints the chat may use beside Bedrock, and when they exist.
 
-Each model is validated by components.self_hosted_models.SelfHostedModel itself (image pinned by digest in
+Each model is validated by components.self_hosted_model_spec.SelfHostedModel itself (image pinned by digest in
 ECR, weights from a reviewed S3 prefix or a hub id pinned to a commit, instance type, container kind), so
 a stack file cannot describe a model the component would refuse.
 """
@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, field_validator
 
-from components.self_hosted_models import CRON, IdleSchedule, SelfHostedModel, WeightsSource
+from components.self_hosted_model_spec import CRON, IdleSchedule, SelfHostedModel, WeightsSource
 from components.settings.setting import Setting, check_objects, matches
 
 # app/chatbot_app/core/sagemaker_models.py FORMATS (tests/settings keep them equal)
