@@ -33,6 +33,7 @@ HANDLERS = (
     "rag_service",
     "doc_processor",
     "db_migrate",
+    "web_crawler",
 )
 IMPORT_BUDGET_MS = 300.0
 PROBE = (
