@@ -38,6 +38,7 @@ def test_options_list_engines_indexes_knowledge_bases_and_rerank_models(rag: Fak
         "kendraIndexes": [{"id": INDEX, "name": "HR handbook"}],
         "knowledgeBases": [{"id": "KBABCDE123", "name": "Product docs"}],
         "rerankModels": ["amazon.rerank-v1:0", "cohere.rerank-v3-5:0"],
+        "crawling": {"enabled": False, "maxPages": 100, "feeds": False, "allowedDomains": []},
     }
     assert "role" not in json.dumps(body)  # no role ARN or external id leaves the function
     assert rag.requests == []  # answered from the REST function's environment
@@ -58,6 +59,29 @@ def test_default_options_are_pgvector_only(rag: FakeRag, tokens: Tokens,
         monkeypatch.delenv(name)
     status, body = call("GET", "/workspaces/options", tokens.make("mgr", MANAGER))
     assert status == 200 and body["engines"] == ["pgvector"] and body["rerankModels"] == []
+
+
+@pytest.mark.parametrize(("env", "crawling"), [
+    ({"CRAWLER_FUNCTION_NAME": "chatbot-web-crawler", "CRAWLER_MAX_PAGES": "40", "CRAWLER_FEEDS": "true",
+      "CRAWLER_ALLOWED_DOMAINS": "docs.example.com, example.com,docs.example.com"},
+     {"enabled": True, "maxPages": 40, "feeds": True, "allowedDomains": ["docs.example.com", "example.com"]}),
+    ({"CRAWLER_FUNCTION_NAME": "chatbot-web-crawler", "CRAWLER_FEEDS": "false"},
+     {"enabled": True, "maxPages": 100, "feeds": False, "allowedDomains": []}),
+    ({"CRAWLER_FUNCTION_NAME": " ", "CRAWLER_MAX_PAGES": "40", "CRAWLER_FEEDS": "true",
+      "CRAWLER_ALLOWED_DOMAINS": "example.com"},
+     {"enabled": False, "maxPages": 40, "feeds": False, "allowedDomains": []}),
+    # Settings this function cannot read switch the form off, not the whole options route.
+    ({"CRAWLER_FUNCTION_NAME": "chatbot-web-crawler", "CRAWLER_MAX_PAGES": "lots"},
+     {"enabled": False, "maxPages": 100, "feeds": False, "allowedDomains": []}),
+])
+def test_options_tell_whether_and_how_crawling_is_on(rag: FakeRag, tokens: Tokens,
+                                                    monkeypatch: pytest.MonkeyPatch, env: dict[str, str],
+                                                    crawling: dict[str, Any]) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    status, body = call("GET", "/workspaces/options", tokens.make("mgr", MANAGER))
+    assert status == 200 and body["crawling"] == crawling
+    assert body["engines"] == ["pgvector", "kendra", "bedrock-kb"]
 
 
 def test_engine_fields_go_to_the_service_and_come_back(rag: FakeRag, tokens: Tokens) -> None:

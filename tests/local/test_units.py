@@ -55,6 +55,14 @@ def test_every_function_gets_its_stack_variables_without_conflict() -> None:
     for role in envs.CHAT_FUNCTIONS:  # each chat function's own variables make a valid configuration
         config = from_env({**per[role], "AWS_REGION": "us-east-1"})
         assert config.jwks_url == merged["JWKS_URL"] and config.user_pool_client_id == envs.CLIENT_ID
+    from chatbot_app.rag.crawl_job import CrawlSettings
+
+    # The crawler: invoked by rest, registering pages through the rag function, into the uploads bucket.
+    assert per["rest"]["CRAWLER_FUNCTION_NAME"] == "chatbot-local-web-crawler"
+    crawl = CrawlSettings.from_env(per["web_crawler"])
+    assert (crawl.rag_function, crawl.bucket) == ("chatbot-local-rag", per["rest"]["UPLOADS_BUCKET"])
+    assert (crawl.max_pages, crawl.feeds, crawl.allowed_hosts) == (25, True, ())
+    assert not crawl.allow_insecure_loopback
     with pytest.raises(ValueError, match="UPLOADS_BUCKET differs between rest"):
         envs.merged({**per, "rag": {**per["rag"], "UPLOADS_BUCKET": "other"}})
 

@@ -82,6 +82,11 @@ def _chat_common(endpoints: Endpoints, models: Models) -> dict[str, str]:
 
 # Local mode has the pgvector engine only (PostgreSQL on this machine); no reranking.
 ENGINES = {"RAG_ENGINES": "pgvector", "RERANK_MODELS": ""}
+# The crawler's settings the rest function knows too (its earlier refusals, the UI's form), at the stack's
+# defaults except a smaller page cap and feeds on, so every kind can be tried. There is no setting that lets
+# it fetch http or private addresses: locally it crawls public https sites, as in AWS.
+CRAWLER_LIMITS = {"CRAWLER_MAX_PAGES": "25", "CRAWLER_FEEDS": "true", "CRAWLER_ALLOWED_DOMAINS": ""}
+CRAWLER_MIN_INTERVAL_MS = 1000
 
 
 def _retrieval_common(dsn: str, models: Models) -> dict[str, str]:
@@ -103,12 +108,16 @@ def per_function(endpoints: Endpoints, models: Models, dsn: str, queue_url: str)
     envs = {role: dict(chat) for role in CHAT_FUNCTIONS}
     envs["rest"].update(CHAT_WORKER_FUNCTION=function_name("chat-worker"), RAG_FUNCTION=function_name("rag"),
                         UPLOADS_BUCKET=UPLOADS_BUCKET, MAX_UPLOAD_BYTES=str(MAX_UPLOAD_BYTES),
-                        UPLOAD_FORMATS="", WORKSPACE_MANAGER_GROUP="workspace_manager", **ENGINES)
+                        UPLOAD_FORMATS="", WORKSPACE_MANAGER_GROUP="workspace_manager", **ENGINES,
+                        CRAWLER_FUNCTION_NAME=function_name("web-crawler"), **CRAWLER_LIMITS)
     envs["chat_worker"].update(RAG_FUNCTION=function_name("rag"), RAG_TOP_K=str(RAG_TOP_K))
     envs["rag"] = _retrieval_common(dsn, models)
     envs["doc_processor"] = {**_retrieval_common(dsn, models), "INGEST_QUEUE_URL": queue_url,
                              "MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES), "UPLOAD_FORMATS": "",
                              "INGEST_MAX_RECEIVES": str(INGEST_MAX_RECEIVES)}
+    envs["web_crawler"] = {"RAG_FUNCTION_NAME": function_name("rag"), "UPLOADS_BUCKET": UPLOADS_BUCKET,
+                           "MAX_UPLOAD_BYTES": str(MAX_UPLOAD_BYTES),
+                           "CRAWLER_MIN_INTERVAL_MS": str(CRAWLER_MIN_INTERVAL_MS), **CRAWLER_LIMITS}
     return envs
 
 

@@ -1,5 +1,6 @@
 """The functions run in this process: Lambda's Invoke API for the handlers' own invokes (rest -> chat
-worker, rest/worker -> rag), and direct calls for the events this server makes (REST, WebSocket, SQS).
+worker, rest -> web crawler, rest/worker/crawler -> rag), and direct calls for the events this server makes
+(REST, WebSocket, SQS).
 
 AWS_ENDPOINT_URL_LAMBDA points boto3 here, so `lambda.invoke` in core/chat.py and core/rag_client.py runs
 unchanged: POST /2015-03-31/functions/{name}/invocations. `Event` runs the handler on a background thread
@@ -9,6 +10,10 @@ it raised (as Lambda does).
 Lambda runs one invocation at a time per container, and some handlers rely on it: the rag service and the
 document processor keep one database connection per container. Here each of those functions is one
 container, so their invocations are serialised; the others keep only thread-safe state and run in parallel.
+
+The web crawler runs for minutes (up to Lambda's 15). Stopping the server must not wait for that: from then
+on its context reports no time left, so the crawl stops after the page it is on, as it does near its
+timeout in AWS.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class Function:
     module: str
     timeout_seconds: int  # the stack's timeouts (components/chat_api/args.py, components/retrieval.py)
     one_at_a_time: bool = False  # its container state is not thread-safe (one database connection)
+    ends_at_shutdown: bool = False  # a long job: its remaining time reads 0 once the server stops
 
 
 FUNCTIONS: dict[str, Function] = {
@@ -54,6 +60,7 @@ FUNCTIONS: dict[str, Function] = {
         Function("ws-disconnect", "chatbot_app.handlers.ws_disconnect", 10),
         Function("rag", "chatbot_app.handlers.rag_service", 25, one_at_a_time=True),
         Function("doc-processor", "chatbot_app.handlers.doc_processor", 300, one_at_a_time=True),
+        Function("web-crawler", "chatbot_app.handlers.web_crawler", 900, ends_at_shutdown=True),
     )
 }
 
@@ -61,7 +68,7 @@ FUNCTIONS: dict[str, Function] = {
 class LambdaContext:
     """What handlers read from Lambda's context object."""
 
-    def __init__(self, function: Function, region: str) -> None:
+    def __init__(self, function: Function, region: str, stopping: threading.Event | None = None) -> None:
         self.function_name = function_name(function.role)
         self.function_version = "$LATEST"
         self.invoked_function_arn = f"arn:aws:lambda:{region}:000000000000:function:{self.function_name}"
@@ -70,8 +77,11 @@ class LambdaContext:
         self.log_group_name = f"/aws/lambda/{self.function_name}"
         self.log_stream_name = "local"
         self._deadline = time.monotonic() + function.timeout_seconds
+        self._stopping = stopping if function.ends_at_shutdown else None
 
     def get_remaining_time_in_millis(self) -> int:
+        if self._stopping is not None and self._stopping.is_set():
+            return 0
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
@@ -80,6 +90,7 @@ class LambdaRuntime:
         self.region = region
         self._events = ThreadPoolExecutor(max_workers=event_workers, thread_name_prefix="lambda-event")
         self._containers = {f.role: threading.Lock() for f in FUNCTIONS.values() if f.one_at_a_time}
+        self._stopping = threading.Event()
 
     @staticmethod
     def function(role: str) -> Function:
@@ -91,9 +102,9 @@ class LambdaRuntime:
         handler: Handler = importlib.import_module(function.module).handler
         container = self._containers.get(role)
         if container is None:
-            return handler(event, LambdaContext(function, self.region))
+            return handler(event, LambdaContext(function, self.region, self._stopping))
         with container:  # the context's clock starts when the container is free, as Lambda's does
-            return handler(event, LambdaContext(function, self.region))
+            return handler(event, LambdaContext(function, self.region, self._stopping))
 
     def submit(self, role: str, event: dict[str, Any]) -> None:
         """An asynchronous (`Event`) invoke: retries are off in the stack, so a failure is only logged."""
@@ -106,7 +117,9 @@ class LambdaRuntime:
             log.exception("asynchronous invoke of %s failed", role)
 
     def shutdown(self) -> None:
-        """Wait for running invocations (they must not outlive the services they use); drop queued ones."""
+        """Wait for running invocations (they must not outlive the services they use); drop queued ones.
+        Long jobs (the crawler) see their time run out and stop after their current step."""
+        self._stopping.set()
         self._events.shutdown(wait=True, cancel_futures=True)
 
 

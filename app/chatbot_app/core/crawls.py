@@ -23,7 +23,7 @@ from . import aws, rag_client, workspaces
 from .auth import Principal
 from .config import Config
 from .errors import Conflict, NotFound, UpstreamError, ValidationFailed
-from .models import CrawlAccepted, CrawlRequest
+from .models import CrawlAccepted, CrawlingOptions, CrawlRequest
 
 log = logging.getLogger(__name__)
 WRITABLE_ENGINES = ("pgvector", "opensearch")
@@ -32,6 +32,27 @@ DISABLED_MESSAGE = "web crawling is not enabled on this stack"
 
 class CrawlingDisabled(NotFound):
     code = "crawling_disabled"
+
+
+def crawling_options(env: Mapping[str, str]) -> CrawlingOptions:
+    """What the documents page may offer (GET /workspaces/options). Settings this function cannot read
+    turn the form off rather than the whole options route: starting a crawl then reports them (500)."""
+    from ..rag.crawl_job import (
+        DEFAULT_MAX_PAGES,
+        CrawlSettingsError,
+        feeds_from_env,
+        hosts_from_env,
+        max_pages_from_env,
+    )
+
+    enabled = bool(env.get("CRAWLER_FUNCTION_NAME", "").strip())
+    try:
+        limit, feeds, hosts = max_pages_from_env(env), feeds_from_env(env), hosts_from_env(env)
+    except CrawlSettingsError as exc:
+        log.error("crawling options: %s", exc)
+        return CrawlingOptions(enabled=False, maxPages=DEFAULT_MAX_PAGES, feeds=False, allowedDomains=[])
+    return CrawlingOptions(enabled=enabled, maxPages=limit, feeds=enabled and feeds is True,
+                           allowedDomains=list(hosts) if enabled else [])
 
 
 def start_crawl(config: Config, principal: Principal, workspace_id: str, request: CrawlRequest,

@@ -243,15 +243,28 @@ class EngineRefOption(Response):
     name: str
 
 
+class CrawlingOptions(Response):
+    """Whether POST /workspaces/{id}/crawls is on, and its limits: the most pages one crawl may fetch,
+    whether a crawl may start from a feed, and the hosts it may visit besides its start URL's (empty: that
+    host only)."""
+
+    enabled: bool
+    maxPages: int
+    feeds: bool
+    allowedDomains: list[str]
+
+
 class WorkspaceOptions(Response):
     """The choices a new workspace has on this stack: enabled engines (readOnlyEngines take no uploads), the
-    Kendra indexes and knowledge bases read-only workspaces can name, and the reranking models."""
+    Kendra indexes and knowledge bases read-only workspaces can name, and the reranking models; `crawling`
+    tells the documents page whether (and how) it may offer to crawl a site into a workspace."""
 
     engines: list[Engine]
     readOnlyEngines: list[Engine]
     kendraIndexes: list[EngineRefOption]
     knowledgeBases: list[EngineRefOption]
     rerankModels: list[str]
+    crawling: CrawlingOptions
 
 
 class WorkspaceList(Response):

@@ -4,7 +4,8 @@
   listing and deleting documents, and uploads need WORKSPACE_MANAGER_GROUP or ADMIN_GROUP.
 - A workspace's retrieval engine is chosen at creation among the stack's (RAG_ENGINES); the options route
   tells the form which engines, Kendra indexes, knowledge bases (KENDRA_INDEXES, KNOWLEDGE_BASES: ids and
-  names only) and reranking models (RERANK_MODELS) there are. The rag service validates the choice again.
+  names only) and reranking models (RERANK_MODELS) there are, and whether crawls are on (core/crawls.py).
+  The rag service validates the choice again.
 - Uploads (SEC-TRUSTED-IMPORT): the name, type and content type are checked (rag/uploads.new_target), the
   size against MAX_UPLOAD_BYTES, the document is registered as queued, and only then is a presigned POST
   issued for that one key, that content type, 1..MAX_UPLOAD_BYTES bytes and fixed server-side encryption.
@@ -116,9 +117,11 @@ def create_workspace(config: Config, principal: Principal, request: CreateWorksp
 def workspace_options(config: Config, principal: Principal) -> WorkspaceOptions:
     """What the create-workspace form may offer, from this function's environment."""
     from ..rag.engine_config import EngineConfig  # deferred: only this route reads the engines' settings
+    from .crawls import crawling_options  # deferred: crawls imports this module
 
     require_manager(config, principal)
-    return WorkspaceOptions.model_validate(EngineConfig.from_env(os.environ, service=False).options())
+    options = EngineConfig.from_env(os.environ, service=False).options()
+    return WorkspaceOptions.model_validate({**options, "crawling": crawling_options(os.environ)})
 
 
 def delete_workspace(config: Config, principal: Principal, workspace_id: str) -> None:

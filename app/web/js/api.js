@@ -103,6 +103,9 @@ export class Api {
   createUpload(workspaceId, file) {
     return this.request('POST', `/workspaces/${enc(workspaceId)}/documents`, file);
   }
+  startCrawl(workspaceId, request) {
+    return this.request('POST', `/workspaces/${enc(workspaceId)}/crawls`, request);
+  }
   deleteDocument(workspaceId, documentId) {
     return this.request('DELETE', `/workspaces/${enc(workspaceId)}/documents/${enc(documentId)}`);
   }

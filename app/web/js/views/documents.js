@@ -1,14 +1,18 @@
 // One workspace's documents (managers): per-document status, polled while any is queued or processing;
-// upload with progress (register -> presigned POST -> the doc processor picks it up); delete.
+// upload with progress (register -> presigned POST -> the doc processor picks it up); crawl a website into
+// it when the stack crawls (views/crawl.js); delete.
 
+import { crawlingOptions, offersCrawl } from '../crawl_form.js';
 import { el } from '../dom.js';
 import { contentTypeFor, formatBytes, formatDateTime, processingStatus, UPLOAD_ACCEPT } from '../format.js';
 import { href } from '../router.js';
 import { postPresigned } from '../upload.js';
 import { isReadOnly, workspaceSummary } from '../workspace_form.js';
 import { inlineError, notAllowed, notFound, page } from './common.js';
+import { crawlPanel } from './crawl.js';
 
 const POLL_MS = 2000;
+const CRAWL_WATCH_MS = 10 * 60 * 1000; // a started crawl registers its pages over minutes: keep polling
 const BUSY = new Set(['queued', 'processing']);
 const STATUS_TEXT = { queued: 'Queued', processing: 'Processing', ready: 'Ready', failed: 'Failed' };
 
@@ -19,7 +23,7 @@ export function mountDocuments(ctx, route) {
     return null;
   }
   const workspaceId = route.workspaceId;
-  const state = { alive: true, timer: null, uploading: 0, documents: [] };
+  const state = { alive: true, timer: null, uploading: 0, documents: [], crawlUntil: 0 };
   const heading = el('p', { class: 'lead', dataset: { testid: 'workspace-details' } }, 'Loading…');
   const table = el('div', { class: 'document-list', dataset: { testid: 'document-list' } }, el('p', {}, 'Loading…'));
   const uploads = el('ul', { class: 'upload-list', dataset: { testid: 'upload-list' } });
@@ -41,9 +45,13 @@ export function mountDocuments(ctx, route) {
     uploads);
   const readOnlyNote = el('p', { class: 'hint', hidden: true, dataset: { testid: 'read-only-workspace' } },
     'This workspace answers from an index that ingests its own sources: documents are not uploaded here.');
+  const crawl = crawlPanel(api, workspaceId, () => {
+    state.crawlUntil = Date.now() + CRAWL_WATCH_MS;
+    refresh();
+  });
   const section = page('documents-view', 'Workspace',
     el('p', {}, el('a', { href: href.workspaces() }, '← All workspaces')),
-    heading, readOnlyNote, uploadPanel,
+    heading, readOnlyNote, uploadPanel, crawl.node,
     el('h2', {}, 'Documents'), table);
   shell.render(section);
   const title = section.querySelector('h1');
@@ -54,6 +62,11 @@ export function mountDocuments(ctx, route) {
     heading.textContent = workspaceSummary(ws);
     uploadPanel.hidden = isReadOnly(ws.engine);
     readOnlyNote.hidden = !uploadPanel.hidden;
+    // Without the options (an older API) there is simply no crawl form.
+    api.workspaceOptions().then((raw) => {
+      const crawling = crawlingOptions(raw);
+      if (state.alive && offersCrawl(ws, crawling)) crawl.offer(crawling);
+    }).catch(() => {});
   }).catch((error) => {
     if (!state.alive) return;
     if (error.status === 404 && error.code !== 'retrieval_disabled') shell.render(notFound('This workspace does not exist.'));
@@ -71,8 +84,8 @@ export function mountDocuments(ctx, route) {
     if (!state.alive) return;
     renderDocuments();
     showProcessing();
-    // Poll while the processor works on something (or an upload may have just landed).
-    if (state.documents.some((d) => BUSY.has(d.status)) || state.uploading > 0) {
+    // Poll while the processor works on something (or an upload may have just landed, or a crawl runs).
+    if (state.documents.some((d) => BUSY.has(d.status)) || state.uploading > 0 || Date.now() < state.crawlUntil) {
       clearTimeout(state.timer); // refreshes can overlap (uploads, deletes): keep one poll loop
       state.timer = setTimeout(refresh, POLL_MS);
     }
