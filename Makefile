@@ -16,7 +16,7 @@ help:
 	@echo "make test                  the whole test suite except the browser tests"
 	@echo "make e2e                   browser tests on the local server (installs Debian's chromium if missing)"
 	@echo "make lint                  ruff and bandit"
-	@echo "make stacks                offline preview of every Pulumi.<stack>.yaml; fails on mandatory violations"
+	@echo "make stacks                offline preview of every Pulumi.<stack>.yaml and tests/stacks/ (every option on); fails on mandatory violations"
 	@echo "make bench                 offline preview timings (dev, prod) and policy analysis growth with stack size"
 	@echo "make docs                  regenerate the settings, policy and idle-cost tables (and Pulumi.yaml's config)"
 	@echo "make configure [STACK=name] [ARGS='--set k=v --yes']  stack wizard: writes a Pulumi.<stack>.yaml that loads"

@@ -21,7 +21,8 @@ from components.retrieval import Retrieval, RetrievalArgs
 from components.retrieval_engines import RetrievalEngines, RetrievalEnginesArgs
 from components.settings import StackSettings
 from components.stack_keys import StackKeys
-from components.vector_store import AuroraVectorStore, AuroraVectorStoreArgs, KnowledgeBaseTable
+from components.vector_store import AuroraVectorStore, AuroraVectorStoreArgs
+from components.vector_store_migration import KnowledgeBaseTable
 from components.web_crawler import WebCrawler, WebCrawlerArgs
 
 
