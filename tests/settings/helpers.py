@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from components.settings import SettingsError, settings_from_config
+
 REPO = Path(__file__).resolve().parents[2]
 CERT = "arn:aws:acm:us-east-1:111122223333:certificate/0b5c9f0e-1d2a-4c3b-9e8f-7a6b5c4d3e2f"
 
@@ -52,3 +54,12 @@ SAML = {
     "chatbot:federationName": "Corp-SAML",
     "chatbot:federationMetadataUrl": "https://idp.example.com/metadata.xml",
 }
+
+
+def problems(config: dict[str, str]) -> list[tuple[str, str]]:
+    """(config key, message) of every problem the loader reports for `config`; [] when it loads."""
+    try:
+        settings_from_config(config, stack="test")
+    except SettingsError as error:
+        return [(p.key, p.message) for p in error.problems]
+    return []

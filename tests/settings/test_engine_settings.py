@@ -8,11 +8,11 @@ import sys
 
 import pytest
 
-from components.settings import SettingsError, settings_from_config
+from components.settings import settings_from_config
 from components.settings.fields.engines import ENGINES, RERANK_MODELS
 from components.settings.fields.models import PROMPT_FORMATS
 
-from .helpers import DEV, PROD, REPO
+from .helpers import DEV, PROD, REPO, problems
 
 RAG = {"chatbot:ragEnabled": "true"}
 KENDRA_ID = "0123abcd-4567-89ef-0123-456789abcdef"
@@ -20,14 +20,6 @@ IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/tgi@sha256:" + "a" * 64
 MODEL = {"name": "mistral", "image": IMAGE, "instanceType": "ml.g5.2xlarge", "kind": "tgi",
          "hubModelId": "mistralai/Mistral-7B-Instruct-v0.3", "hubRevision": "b" * 40,
          "promptFormat": "mistral"}
-
-
-def problems(config: dict[str, str]) -> list[tuple[str, str]]:
-    try:
-        settings_from_config(config, stack="test")
-    except SettingsError as error:
-        return [(p.key, p.message) for p in error.problems]
-    return []
 
 
 def keys(config: dict[str, str]) -> list[str]:

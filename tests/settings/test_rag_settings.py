@@ -10,23 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from components.settings import SettingsError, settings_from_config
+from components.settings import settings_from_config
 from components.settings.fields.rag import EMBEDDING_MODELS, ENGINE_VERSIONS, UPLOAD_FORMATS
 
-from .helpers import DEV, PROD, REPO
+from .helpers import DEV, PROD, REPO, problems
 
 RAG = {"chatbot:ragEnabled": "true"}
 WARM = {**RAG, "chatbot:ragDbMinAcu": "0.5"}
 VPC = {"chatbot:vpcId": "vpc-0123456789abcdef0",
        "chatbot:privateSubnetIds": '["subnet-0a1b2c3d", "subnet-0a1b2c3e"]'}
-
-
-def problems(config: dict[str, str]) -> list[tuple[str, str]]:
-    try:
-        settings_from_config(config, stack="test")
-    except SettingsError as error:
-        return [(p.key, p.message) for p in error.problems]
-    return []
 
 
 def test_defaults_are_off_and_cheap_and_a_dev_stack_can_turn_retrieval_on() -> None:
