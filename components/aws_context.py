@@ -31,3 +31,9 @@ class AwsContext:
         return pulumi.Output.concat(
             "arn:", self.partition, ":logs:", region, ":", self.account_id, ":log-group:", name
         )
+
+    def function_arn(self, region: pulumi.Input[str], name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """arn:<partition>:lambda:<region>:<account>:function:<name>."""
+        return pulumi.Output.concat(
+            "arn:", self.partition, ":lambda:", region, ":", self.account_id, ":function:", name
+        )

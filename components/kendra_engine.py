@@ -26,13 +26,16 @@ import pulumi_aws as aws
 
 from components.aws_context import AwsContext
 from components.naming import resource_name
+from components.settings.fields.engines import EXTERNAL_ID_PATTERN, KENDRA_INDEX_ID_PATTERN, ROLE_ARN_PATTERN
+from components.settings.setting import REGION_PATTERN
 
 EDITIONS: tuple[str, ...] = ("DEVELOPER_EDITION", "ENTERPRISE_EDITION")
 RETRIEVAL_ACTIONS: tuple[str, ...] = ("kendra:Retrieve", "kendra:Query")
-_INDEX_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")  # CreateIndex returns a 36-character id
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[A-Za-z0-9+=,.@_/-]+$")
-_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")  # sts:AssumeRole ExternalId
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+# The settings' patterns: what a stack file accepts, the component accepts.
+_INDEX_ID = re.compile(KENDRA_INDEX_ID_PATTERN)  # CreateIndex returns a 36-character id
+_ROLE_ARN = re.compile(ROLE_ARN_PATTERN)
+_EXTERNAL_ID = re.compile(EXTERNAL_ID_PATTERN)  # sts:AssumeRole ExternalId
+_REGION = re.compile(REGION_PATTERN)
 ISSUER_MAX = 65  # Kendra's limit on a JWT issuer
 
 
@@ -164,8 +167,8 @@ class KendraIndexArgs:
     @property
     def index_account(self) -> str | None:
         """The attached indexes' account when they are reached through a cross-account role."""
-        match = _ROLE_ARN.match(self.cross_account_role_arn or "")
-        return match.group(1) if match else None
+        role = self.cross_account_role_arn
+        return role.split(":")[4] if role and _ROLE_ARN.match(role) else None
 
 
 class KendraIndex(pulumi.ComponentResource):

@@ -15,9 +15,12 @@ from typing import Any
 
 import pulumi
 
+from components.settings.fields.engines import KNOWLEDGE_BASE_ID_PATTERN
+from components.settings.setting import REGION_PATTERN
+
 RETRIEVE_ACTIONS: tuple[str, ...] = ("bedrock:Retrieve",)
-_KNOWLEDGE_BASE_ID = re.compile(r"^[0-9A-Z]{10}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_KNOWLEDGE_BASE_ID = re.compile(KNOWLEDGE_BASE_ID_PATTERN)
+_REGION = re.compile(REGION_PATTERN)
 
 
 def knowledge_base_arn(partition: str, region: str, account_id: str, knowledge_base_id: str) -> str:

@@ -25,6 +25,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.naming import resource_name
+from components.settings.fields.engines import ROLE_ARN_PATTERN
 
 HTTPS = 443
 COLLECTION_TYPE = "VECTORSEARCH"
@@ -37,7 +38,7 @@ COLLECTION_PERMISSIONS: tuple[str, ...] = ("aoss:DescribeCollectionItems",)
 DELETE_PERMISSIONS: tuple[str, ...] = ("aoss:DeleteIndex",)
 # OpenSearch Serverless names (collections, policies, VPC endpoints): 3-32 lower-case characters.
 _NAME = re.compile(r"^[a-z][a-z0-9-]{2,31}$")
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9+=,.@_/-]+$")
+_ROLE_ARN = re.compile(ROLE_ARN_PATTERN)
 MAX_ENDPOINT_SUBNETS = 6  # the service's limit per VPC endpoint
 
 

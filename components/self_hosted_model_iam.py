@@ -9,6 +9,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from components.iam_statements import key_via_service_statement
 from components.self_hosted_model_spec import S3_PREFIX, SelfHostedModel
 
 
@@ -42,9 +43,8 @@ def execution_statements(model: SelfHostedModel, partition: str, account: str, r
                       Condition={"StringLike": {"s3:prefix": [f"{key}*"]}}),
         ]
         if weights_key:
-            statements.append(statement(
-                "DecryptWeights", ["kms:Decrypt"], [weights_key],
-                Condition={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}))
+            statements.append(key_via_service_statement("DecryptWeights", weights_key, "s3", region,
+                                                        ["kms:Decrypt"]))
     return statements
 
 
@@ -60,9 +60,8 @@ def schedule_statements(endpoints: Sequence[tuple[str, str]], partition: str, ac
                   endpoint_arns + config_arns),
     ]
     if key:  # CreateEndpoint makes a grant on the volume key for the new instances
-        statements.append(statement(
-            "EndpointVolumeKey", ["kms:CreateGrant", "kms:DescribeKey"], [key],
-            Condition={"StringEquals": {"kms:ViaService": f"sagemaker.{region}.amazonaws.com"}}))
+        statements.append(key_via_service_statement("EndpointVolumeKey", key, "sagemaker", region,
+                                                    ["kms:CreateGrant", "kms:DescribeKey"]))
     return statements
 
 

@@ -22,7 +22,7 @@ WEB_ROOT = Path(__file__).resolve().parent.parent / "app" / "web"
 CONFIG_KEY = "config.json"
 # Never shipped to the browser: the UI's own tests, its Node marker and its notes.
 SKIPPED_PARTS = frozenset({"tests", "node_modules", "package.json", "README.md"})
-# Modules and styles change with each release: revalidate; fonts and images may be cached longer.
+# Every object revalidates: the file names carry no version, and modules and styles change with each release.
 NO_CACHE = "no-cache"
 _TYPES = {".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
           ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8",

@@ -26,6 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.database_access import DATABASE_NAME
+from components.iam_statements import key_via_service_statement
 from components.lambda_function import AppFunction, AppFunctionArgs, FunctionVpc
 
 if TYPE_CHECKING:
@@ -54,13 +55,8 @@ def migrate_statements(secret_arn: str, kms_key_arn: str | None, region: str) ->
         "Resource": [secret_arn],
     }]
     if kms_key_arn is not None:
-        statements.append({
-            "Sid": "DecryptMasterSecret",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt"],
-            "Resource": [kms_key_arn],
-            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
-        })
+        statements.append(key_via_service_statement("DecryptMasterSecret", kms_key_arn, "secretsmanager",
+                                                    region, ["kms:Decrypt"]))
     return statements
 
 
@@ -74,13 +70,9 @@ def knowledge_base_statements(secret_arn: str, kms_key_arn: str | None, region: 
         "Resource": [secret_arn],
     }]
     if kms_key_arn is not None:
-        statements.append({
-            "Sid": "EncryptKnowledgeBaseSecret",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": [kms_key_arn],
-            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
-        })
+        statements.append(key_via_service_statement(
+            "EncryptKnowledgeBaseSecret", kms_key_arn, "secretsmanager", region,
+            ["kms:Decrypt", "kms:GenerateDataKey"]))
     return statements
 
 

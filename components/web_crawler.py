@@ -20,9 +20,9 @@ from components.aws_context import AwsContext
 from components.iam_statements import key_via_service_statement
 from components.lambda_function import AppFunction, AppFunctionArgs
 from components.naming import resource_name
+from components.retrieval import UPLOAD_PREFIX
 
 HANDLER = "chatbot_app.handlers.web_crawler.handler"
-UPLOAD_PREFIX = "workspaces/"  # app/chatbot_app/rag/uploads.py PREFIX
 TIMEOUT_SECONDS = 900  # Lambda's maximum: a rate-limited crawl of a few hundred pages
 
 
@@ -68,10 +68,8 @@ class WebCrawler(pulumi.ComponentResource):
     def __init__(self, name: str, args: WebCrawlerArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("chatbot:rag:WebCrawler", name, None, opts)
         context = AwsContext.of(self)
-        partition, account = context.partition, context.account_id
-        rag_arn = pulumi.Output.concat("arn:", partition, ":lambda:", args.region, ":", account,
-                                       ":function:", args.rag_function_name)
-        objects = pulumi.Output.concat("arn:", partition, ":s3:::", args.uploads_bucket_name, "/",
+        rag_arn = context.function_arn(args.region, args.rag_function_name)
+        objects = pulumi.Output.concat("arn:", context.partition, ":s3:::", args.uploads_bucket_name, "/",
                                        UPLOAD_PREFIX, "*")
         statements = [
             {"Sid": "RegisterDocuments", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],

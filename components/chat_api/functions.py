@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.aws_context import AwsContext
 from components.chat_api.args import (
     FUNCTIONS,
     SELECTS_MODELS,
@@ -28,6 +29,7 @@ from components.chat_api.iam import (
 from components.iam_statements import key_via_service_statement
 from components.lambda_function import AppFunction, AppFunctionArgs
 from components.naming import resource_name
+from components.retrieval import UPLOAD_PREFIX
 
 
 def environment(
@@ -79,23 +81,21 @@ def retrieval_statements(ctx: BuildContext, fn: str) -> list[dict[str, Any]]:
     args, rag = ctx.args, ctx.args.retrieval
     if rag is None or fn not in USES_RETRIEVAL:
         return []
-    rag_arn = pulumi.Output.concat("arn:", ctx.partition, ":lambda:", args.region, ":", ctx.account,
-                                   ":function:", rag.rag_function_name)
+    aws_context = AwsContext(ctx.account, ctx.partition)
+    rag_arn = aws_context.function_arn(args.region, rag.rag_function_name)
     result: list[dict[str, Any]] = [{"Sid": "CallRagService", "Effect": "Allow",
                                      "Action": ["lambda:InvokeFunction"], "Resource": [rag_arn]}]
     if fn == "rest":
         # A presigned POST carries the REST role's credentials: it may only write under workspaces/.
         result.append({"Sid": "SignWorkspaceUploads", "Effect": "Allow", "Action": ["s3:PutObject"],
                        "Resource": [pulumi.Output.concat("arn:", ctx.partition, ":s3:::",
-                                                         rag.uploads_bucket_name, "/workspaces/*")]})
+                                                         rag.uploads_bucket_name, f"/{UPLOAD_PREFIX}*")]})
         if rag.uploads_kms_key_arn is not None:
             result.append(key_via_service_statement("UploadsKeyThroughS3", rag.uploads_kms_key_arn, "s3",
                                                     args.region, ["kms:GenerateDataKey"]))
         if rag.crawler_function_name is not None:
             result.append({"Sid": "StartCrawls", "Effect": "Allow", "Action": ["lambda:InvokeFunction"],
-                           "Resource": [pulumi.Output.concat(
-                               "arn:", ctx.partition, ":lambda:", args.region, ":", ctx.account,
-                               ":function:", rag.crawler_function_name)]})
+                           "Resource": [aws_context.function_arn(args.region, rag.crawler_function_name)]})
     return result
 
 
@@ -111,8 +111,7 @@ def statements(ctx: BuildContext, fn: str) -> list[Any]:
     if fn == "rest":
         # Built from known parts (not function.arn) so the policy is readable at preview.
         worker = resource_name(args.prefix, args.stack, FUNCTIONS["chat_worker"].role, max_length=64)
-        worker_arn = pulumi.Output.concat("arn:", ctx.partition, ":lambda:", args.region, ":",
-                                          ctx.account, ":function:", worker)
+        worker_arn = AwsContext(ctx.account, ctx.partition).function_arn(args.region, worker)
         result.append({"Sid": "StartChatWorker", "Effect": "Allow",
                        "Action": ["lambda:InvokeFunction"], "Resource": [worker_arn]})
     if fn in INVOKES_MODELS:

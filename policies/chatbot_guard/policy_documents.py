@@ -7,6 +7,7 @@ arrive as JSON text or (from a Pulumi program that passed a dict) as an object. 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -24,6 +25,9 @@ PERMISSION_DOCUMENTS: Mapping[str, tuple[str, ...]] = {
     "aws:iam/role:Role": ("inlinePolicies[].policy",),
     "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy": ("inlinePolicy",),
 }
+
+# arn:aws:iam::aws:policy/[path/]Name: a policy AWS owns (customer managed ones carry an account ID).
+_AWS_MANAGED_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?([^/]+)$")
 
 
 class DocumentError(ValueError):
@@ -103,6 +107,12 @@ def documents(resource_type: str, props: Any) -> Iterator[tuple[str, Known | Unk
                 yield concrete, Known(unwrap(found.value))
             elif isinstance(found, Unknown):
                 yield concrete, found
+
+
+def aws_managed_policy_name(arn: object) -> str | None:
+    """The name of an AWS managed policy's ARN (``AmazonBedrockFullAccess``); None for any other ARN."""
+    match = _AWS_MANAGED_POLICY.match(str(arn))
+    return match.group(1) if match else None
 
 
 def action_matches(pattern: str, action: str) -> bool:

@@ -64,9 +64,13 @@ def new_chat_bound_to(page: Page, workspace_name: str) -> str:
 
 
 def ask(page: Page, question: str) -> Any:
+    """Send the question and wait for its own answer (not an earlier one already done) to finish."""
+    answers = page.get_by_test_id("answer")
+    before = answers.count()
     page.get_by_test_id("message-input").fill(question)
     page.get_by_test_id("send-button").click()
-    answer = page.get_by_test_id("answer").last
+    expect(answers).to_have_count(before + 1)
+    answer = answers.nth(before)
     expect(answer).to_have_attribute("data-state", "done")
     return answer
 

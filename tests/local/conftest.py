@@ -41,6 +41,8 @@ def local_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalServ
     (web / "js" / "app.js").write_text("export const ready = true;\n")
     (web / "tests").mkdir()
     (web / "tests" / "secret.js").write_text("never served\n")
+    (web / "README.md").write_text("never served\n")
+    (web / "package.json").write_text('{"type": "module"}\n')
     environment = _environment()
     server = LocalServer(Options(port=0, data_dir=root / "data", models="local", web_root=web)).start()
     yield server

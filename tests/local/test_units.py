@@ -96,6 +96,15 @@ def test_password_hashes_and_users_file(tmp_path: Path) -> None:
         load_users(bad)
 
 
+def test_static_files_follow_the_deployed_sites_rules() -> None:
+    """site.py keeps its own copies (components/site_content.py imports Pulumi); they must not drift."""
+    from components import site_content
+    from tools.local_server import site
+
+    assert site.SKIPPED_PARTS == site_content.SKIPPED_PARTS
+    assert site._TYPES == site_content._TYPES
+
+
 def test_loopback_websocket_stage_is_reached_over_http() -> None:
     from chatbot_app.core.streaming import endpoint_from_event
 

@@ -10,6 +10,7 @@ from chatbot_guard.policy_documents import (
     DocumentError,
     Statement,
     action_matches,
+    aws_managed_policy_name,
     denies_insecure_transport,
     documents,
     parse_document,
@@ -73,6 +74,21 @@ def test_documents_walks_inline_policies_and_reports_unknowns() -> None:
 )
 def test_action_matches_like_iam(pattern: str, action: str, expected: bool) -> None:
     assert action_matches(pattern, action) is expected
+
+
+@pytest.mark.parametrize(
+    "arn, expected",
+    [
+        ("arn:aws:iam::aws:policy/AmazonBedrockFullAccess", "AmazonBedrockFullAccess"),
+        ("arn:aws-us-gov:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+         "AWSLambdaVPCAccessExecutionRole"),
+        ("arn:aws:iam::123456789012:policy/AmazonBedrockFullAccess", None),  # customer managed, same name
+        ("AmazonBedrockFullAccess", None),
+        (None, None),
+    ],
+)
+def test_aws_managed_policy_name(arn: object, expected: str | None) -> None:
+    assert aws_managed_policy_name(arn) == expected
 
 
 @pytest.mark.parametrize(

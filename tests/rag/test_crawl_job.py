@@ -16,6 +16,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_fakes import moto_world
 from botocore.exceptions import ClientError
 from chatbot_app.handlers import web_crawler
 from chatbot_app.rag.crawl_job import CrawlJob, CrawlJobInvalid, CrawlSettings, CrawlSettingsError, run_crawl
@@ -26,7 +27,6 @@ from chatbot_app.rag.service import ServiceConfig, dispatch
 from chatbot_app.rag.service_requests import RegisterUpload
 from chatbot_app.rag.store import VectorStore, WorkspaceSpec
 from chatbot_app.rag.uploads import parse_key
-from moto import mock_aws
 
 REGION = "us-east-1"
 BUCKET = "uploads-crawl"
@@ -133,14 +133,10 @@ def in_memory_rag(event: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[Any]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_DEFAULT_REGION": REGION}.items():
-            patch.setenv(name, value)
-        with mock_aws():
-            client = boto3.client("s3", region_name=REGION)
-            client.create_bucket(Bucket=BUCKET)
-            yield client
+    with moto_world(REGION):
+        client = boto3.client("s3", region_name=REGION)
+        client.create_bucket(Bucket=BUCKET)
+        yield client
 
 
 def settings(**overrides: Any) -> CrawlSettings:

@@ -17,13 +17,13 @@ from urllib.parse import quote_plus
 
 import boto3
 import pytest
+from aws_fakes import moto_world
 from chatbot_app.core.aws import reset_clients
 from chatbot_app.handlers import doc_processor
 from chatbot_app.rag.embeddings import EmbeddingThrottled
 from chatbot_app.rag.ingest_jobs import ContinuationJob, ObjectJob
 from chatbot_app.rag.store import VectorStore, WorkspaceSpec
 from chatbot_app.rag.uploads import UploadTarget, new_target
-from moto import mock_aws
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REGION = "us-east-1"
@@ -62,22 +62,17 @@ def fake_embedders(region: str | None) -> Any:
 
 @pytest.fixture(scope="module")
 def aws() -> Iterator[tuple[Any, Any, str]]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
-                            "AWS_REGION": REGION}.items():
-            patch.setenv(name, value)
-        with mock_aws():
-            s3 = boto3.client("s3", region_name=REGION)
-            s3.create_bucket(Bucket=BUCKET)
-            sqs = boto3.client("sqs", region_name=REGION)
-            url = sqs.create_queue(QueueName="ingest")["QueueUrl"]
-            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
-            arn = attributes["Attributes"]["QueueArn"]
-            s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={
-                "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"], "Filter": {
-                    "Key": {"FilterRules": [{"Name": "prefix", "Value": "workspaces/"}]}}}]})
-            yield s3, sqs, url
+    with moto_world(REGION, AWS_REGION=REGION):
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        sqs = boto3.client("sqs", region_name=REGION)
+        url = sqs.create_queue(QueueName="ingest")["QueueUrl"]
+        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        arn = attributes["Attributes"]["QueueArn"]
+        s3.put_bucket_notification_configuration(Bucket=BUCKET, NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"], "Filter": {
+                "Key": {"FilterRules": [{"Name": "prefix", "Value": "workspaces/"}]}}}]})
+        yield s3, sqs, url
 
 
 @pytest.fixture

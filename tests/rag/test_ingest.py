@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
+from aws_fakes import moto_world
 from bedrock_stubs import expect, reply
 from botocore.stub import Stubber
 from chatbot_app.rag.chunking import ChunkingConfig, chunk_document
@@ -24,7 +25,6 @@ from chatbot_app.rag.ingest_jobs import ContinuationJob, IngestConfig, ObjectJob
 from chatbot_app.rag.parsers import CONTENT_TYPES, detect_format, parse
 from chatbot_app.rag.store import VectorStore, WorkspaceSpec
 from chatbot_app.rag.uploads import UploadTarget, new_target
-from moto import mock_aws
 
 from tests.data.make_samples import write_pdf
 
@@ -137,14 +137,10 @@ def job(target: UploadTarget) -> ObjectJob:
 def aws() -> Iterator[tuple[Any, Any]]:
     """One moto world for the module (starting it per test costs more than the tests); each test uses its
     own workspaces, so its own keys, and its own queue."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
-            patch.setenv(name, value)
-        with mock_aws():
-            s3 = boto3.client("s3", region_name=REGION)
-            s3.create_bucket(Bucket=BUCKET)
-            yield s3, boto3.client("sqs", region_name=REGION)
+    with moto_world(REGION):
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        yield s3, boto3.client("sqs", region_name=REGION)
 
 
 @pytest.fixture

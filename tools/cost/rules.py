@@ -118,10 +118,10 @@ def _schedules(ctx: Context, endpoint: dict[str, Any]) -> list[str]:
     for other in ctx.resources:
         if other["type"] == "aws:scheduler/schedule:Schedule":
             # EventBridge Scheduler deleting the endpoint out of hours (components/self_hosted_models.py).
-            target = other["inputs"].get("target") or {}
-            payload = str(target.get("input", "")) if isinstance(target, dict) else ""
-            if (_known(name) and str(target.get("arn", "")).endswith("sagemaker:deleteEndpoint")
-                    and f'"EndpointName": "{name}"' in payload):
+            target = other["inputs"].get("target")
+            if (isinstance(target, dict) and _known(name)
+                    and str(target.get("arn", "")).endswith("sagemaker:deleteEndpoint")
+                    and f'"EndpointName": "{name}"' in str(target.get("input", ""))):
                 found.append(other["name"])
             continue
         if other["type"] != "aws:appautoscaling/scheduledAction:ScheduledAction":

@@ -20,7 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from components.security_headers import security_headers
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "app" / "web"
-SKIPPED_PARTS = frozenset({"tests", "node_modules"})  # as components/site_content.py: never served
+# As components/site_content.py (not imported: it loads Pulumi): never served, never deployed.
+SKIPPED_PARTS = frozenset({"tests", "node_modules", "package.json", "README.md"})
 _TYPES = {".js": "text/javascript; charset=utf-8", ".mjs": "text/javascript; charset=utf-8",
           ".css": "text/css; charset=utf-8", ".html": "text/html; charset=utf-8",
           ".json": "application/json", ".svg": "image/svg+xml", ".txt": "text/plain; charset=utf-8",

@@ -66,14 +66,17 @@ def _check_url(url: str) -> None:
         return
     # Plain HTTP only for a local identity provider (the local development server).
     host = parsed.hostname or ""
-    if parsed.scheme == "http" and (host == "localhost" or _is_loopback(host)):
+    if parsed.scheme == "http" and is_loopback_host(host):
         return
     raise Unauthorized("token verification is misconfigured")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """`localhost` or a loopback IP (a bare host, no port)."""
     import ipaddress
 
+    if host == "localhost":
+        return True
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -5,7 +5,7 @@ core/sagemaker_models.py answers), and Converse / ConverseStream requests with t
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,21 +128,9 @@ def converse_request(
 ) -> dict[str, Any]:
     """The same request for Converse and ConverseStream; only the guardrail's stream mode differs (a
     ConverseStream-only field that Converse refuses)."""
-    messages: list[dict[str, Any]] = []
-    for message in history:
-        # Converse needs user/assistant alternation starting with the user.
-        if not messages and message.role != "user":
-            continue
-        if messages and messages[-1]["role"] == message.role:
-            messages[-1]["content"][0]["text"] += "\n" + message.text
-            continue
-        messages.append({"role": message.role, "content": [{"text": message.text}]})
-    if messages and messages[-1]["role"] == "user":
-        messages.pop()  # an unanswered question (should not happen: exchanges are stored in pairs)
-    messages.append({"role": "user", "content": [{"text": text}]})
     request: dict[str, Any] = {
         "modelId": model_id,
-        "messages": messages,
+        "messages": [{"role": role, "content": [{"text": part}]} for role, part in turns(history, text)],
         "inferenceConfig": {"maxTokens": settings.maxTokens, "temperature": settings.temperature},
     }
     if settings.systemPrompt:
@@ -156,6 +144,22 @@ def converse_request(
             # sync: text is released only after the guardrail checked it, as with Converse.
             request["guardrailConfig"]["streamProcessingMode"] = "sync"
     return request
+
+
+def turns(history: Sequence[Message], text: str) -> list[tuple[str, str]]:
+    """(role, text) pairs in user/assistant alternation, starting with the user and ending with the question,
+    as Converse needs them (self-hosted models get the same conversation)."""
+    result: list[tuple[str, str]] = []
+    for message in history:
+        if not result and message.role != "user":
+            continue
+        if result and result[-1][0] == message.role:
+            result[-1] = (message.role, result[-1][1] + "\n" + message.text)
+        else:
+            result.append((message.role, message.text))
+    if result and result[-1][0] == "user":
+        result.pop()  # an unanswered question (should not happen: exchanges are stored in pairs)
+    return [*result, ("user", text)]
 
 
 @dataclass

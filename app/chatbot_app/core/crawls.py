@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from ..rag.engine_config import ENGINES, READ_ONLY_ENGINES
 from . import aws, rag_client, workspaces
 from .auth import Principal
 from .config import Config
@@ -26,7 +27,7 @@ from .errors import Conflict, NotFound, UpstreamError, ValidationFailed
 from .models import CrawlAccepted, CrawlingOptions, CrawlRequest
 
 log = logging.getLogger(__name__)
-WRITABLE_ENGINES = ("pgvector", "opensearch")
+WRITABLE_ENGINES = tuple(e for e in ENGINES if e not in READ_ONLY_ENGINES)  # pgvector, opensearch
 DISABLED_MESSAGE = "web crawling is not enabled on this stack"
 
 

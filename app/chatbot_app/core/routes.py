@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from . import bedrock, chat, crawls, sessions, settings_store, usage, workspaces
 from .auth import Principal
 from .clock import now_ms
-from .config import Config
+from .config import SAGEMAKER_PREFIX, Config
 from .errors import MethodNotAllowed, NotFound
 from .models import (
     PARAM_PATTERNS_DOC,
@@ -143,8 +143,10 @@ def _update_settings(call: Call) -> InferenceSettings:
     who = {"sub": call.principal.sub, "username": call.principal.username}
     # Only load the model list when the admin actually changes the default model. The default is a Bedrock
     # model: a self-hosted one may be stopped out of hours, and every new chat would then fail.
-    models = ({m.modelId for m in bedrock.list_models(call.config) if not m.modelId.startswith("sagemaker.")}
-              if call.body.defaultModel else set())
+    models: set[str] = set()
+    if call.body.defaultModel:
+        models = {m.modelId for m in bedrock.list_models(call.config)
+                  if not m.modelId.startswith(SAGEMAKER_PREFIX)}
     return settings_store.update(call.config, who, call.principal.groups, call.body, models)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import aws
-from .bedrock import StreamResult
+from .bedrock import StreamResult, turns
 from .config import SAGEMAKER_PREFIX as PREFIX  # every self-hosted model id starts with it
 from .errors import ApiError, ServiceUnavailable, UpstreamError, ValidationFailed
 from .models import InferenceSettings, Message, ModelInfo, Usage
@@ -88,21 +88,6 @@ def parse_models(text: str) -> list[EndpointModel]:
                 for m in raw]
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"SAGEMAKER_MODELS is not a list of endpoint models: {exc}") from exc
-
-
-def turns(history: Sequence[Message], text: str) -> list[tuple[str, str]]:
-    """User/assistant alternation starting with the user and ending with the question (as for Converse)."""
-    result: list[tuple[str, str]] = []
-    for message in history:
-        if not result and message.role != "user":
-            continue
-        if result and result[-1][0] == message.role:
-            result[-1] = (message.role, result[-1][1] + "\n" + message.text)
-        else:
-            result.append((message.role, message.text))
-    if result and result[-1][0] == "user":
-        result.pop()
-    return [*result, ("user", text)]
 
 
 def render_prompt(prompt_format: str, system: str, conversation: Sequence[tuple[str, str]]) -> str:

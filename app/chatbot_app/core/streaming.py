@@ -99,16 +99,12 @@ def endpoint_from_event(event: dict[str, Any], region: str) -> str:
 
 def _loopback(domain: str) -> bool:
     """True for `localhost` or a loopback IP, with or without a port; API Gateway never reports one."""
-    import ipaddress
     from urllib.parse import urlsplit
+
+    from .auth import is_loopback_host
 
     try:
         host = urlsplit(f"//{domain}").hostname or ""
     except ValueError:
         return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)

@@ -97,8 +97,6 @@ def best_quotes(question: str, retrieval: Retrieval, limit: int = MAX_QUOTES) ->
         (Quote(candidates[t], t, float(s)) for t, s in zip(texts, scores, strict=True)),
         key=lambda q: -q.score,
     )
-    if not ranked:
-        return []
     cutoff = max(MIN_SCORE, RELATIVE_SCORE * ranked[0].score)
     return [quote for quote in ranked if quote.score >= cutoff][:limit]
 

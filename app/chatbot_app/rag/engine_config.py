@@ -22,7 +22,7 @@ ENGINES = ("pgvector", "opensearch", "kendra", "bedrock-kb")
 READ_ONLY_ENGINES = frozenset({"kendra", "bedrock-kb"})  # views on an index / knowledge base: no uploads
 VECTOR_ENGINES = frozenset({"pgvector", "opensearch"})  # engines that take the question's embedding
 RERANK_MODELS = ("amazon.rerank-v1:0", "cohere.rerank-v3-5:0")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")  # an AWS region name (the engines check with it too)
 _KENDRA_ID = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]{35}$")
 _KB_ID = re.compile(r"^[0-9a-zA-Z]{10}$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
@@ -139,7 +139,7 @@ def _names(value: str, known: Sequence[str], variable: str) -> tuple[str, ...]:
 def _region(value: str | None, variable: str, *, required: bool = False) -> str | None:
     if value is None and not required:
         return None
-    if value is None or not _REGION.match(value):
+    if value is None or not REGION.match(value):
         raise EngineConfigError(f"{variable} must be an AWS region like eu-west-1, got {value!r}")
     return value
 
@@ -174,7 +174,7 @@ def _kendra(raw: str) -> tuple[KendraIndex, ...]:
     for n, entry in enumerate(_entries(raw, "KENDRA_INDEXES")):
         where = f"KENDRA_INDEXES[{n}]"
         index_id = str(_field(entry, "id", _KENDRA_ID, where))
-        region = _field(entry, "region", _REGION, where, required=False)
+        region = _field(entry, "region", REGION, where, required=False)
         role = _field(entry, "roleArn", _ROLE_ARN, where, required=False)
         external = _field(entry, "externalId", _EXTERNAL_ID, where, required=False)
         if external and not role:
@@ -189,7 +189,7 @@ def _knowledge_bases(raw: str) -> tuple[KnowledgeBase, ...]:
     for n, entry in enumerate(_entries(raw, "KNOWLEDGE_BASES")):
         where = f"KNOWLEDGE_BASES[{n}]"
         kb_id = str(_field(entry, "id", _KB_ID, where))
-        region = _field(entry, "region", _REGION, where, required=False)
+        region = _field(entry, "region", REGION, where, required=False)
         name = _field(entry, "name", _NAME, where, required=False) or kb_id
         bases.append(KnowledgeBase(kb_id, name, region))
     return tuple(bases)

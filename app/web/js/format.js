@@ -96,6 +96,11 @@ export function titleFrom(text, max = 60) {
   return `${(space > max / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
+/** The text to show for a thrown value: its message, else the value itself. */
+export function errorText(error) {
+  return error?.message ? String(error.message) : String(error);
+}
+
 /** The fraction used of an allowance, clamped to 0..1 (0 for a zero or missing limit). */
 export function fractionUsed(allowance) {
   const used = Number(allowance?.used);

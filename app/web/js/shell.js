@@ -3,6 +3,7 @@
 
 import { modeLabel } from './config.js';
 import { append, clear, el } from './dom.js';
+import { errorText } from './format.js';
 
 const MAX_ERRORS = 4;
 const NARROW = '(max-width: 800px)';
@@ -84,7 +85,7 @@ export class Shell {
 
   /** Show an error with the API's own message (and code/status when there is one). */
   showError(error, context = '') {
-    const message = error?.message ? String(error.message) : String(error);
+    const message = errorText(error);
     const details = [error?.code, error?.status ? `HTTP ${error.status}` : ''].filter(Boolean).join(', ');
     const item = el('div', { class: 'error-item', dataset: { testid: 'error-message', code: error?.code ?? '' } },
       el('span', { class: 'error-text' }, context ? `${context}: ${message}` : message),

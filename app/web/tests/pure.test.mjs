@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { errorFrom, isRetrievalDisabled } from '../js/api.js';
 import { validateConfig, modeLabel } from '../js/config.js';
 import {
-  contentTypeFor, formatBytes, formatDateTime, fractionUsed, locationLabel, parseIso, processingStatus, titleFrom,
+  contentTypeFor, errorText, formatBytes, formatDateTime, fractionUsed, locationLabel, parseIso, processingStatus, titleFrom,
 } from '../js/format.js';
 import { base64url, challengeFor, newPkce } from '../js/pkce.js';
 import { href, parseRoute } from '../js/router.js';
@@ -150,6 +150,13 @@ test('API errors keep the API message and code', () => {
   const off = errorFrom(404, '', JSON.stringify({ error: { code: 'retrieval_disabled', message: 'off' } }));
   assert.equal(isRetrievalDisabled(off), true);
   assert.equal(isRetrievalDisabled(errorFrom(404, '', '{"error":{"code":"not_found","message":"x"}}')), false);
+});
+
+test('thrown values show their message, else themselves', () => {
+  assert.equal(errorText(new Error('boom')), 'boom');
+  assert.equal(errorText({ message: 'from the API' }), 'from the API');
+  assert.equal(errorText('plain text'), 'plain text');
+  assert.equal(errorText(null), 'null');
 });
 
 test('storage errors are read from S3 XML as text', () => {

@@ -43,6 +43,7 @@ from ..policy_documents import (
     DocumentError,
     Statement,
     action_matches,
+    aws_managed_policy_name,
     documents,
     parse_document,
 )
@@ -89,11 +90,13 @@ USE_ACTIONS = (
     "bedrock:RetrieveAndGenerate",
     "bedrock:InvokeAgent",
 )
-# AWS managed policies that grant model invocation: (invokes endpoints, allows ApplyGuardrail).
-MANAGED_INVOKE_POLICIES = {
-    "AmazonBedrockFullAccess": (False, True),
-    "AmazonBedrockLimitedAccess": (False, False),
-    "AmazonSageMakerFullAccess": (True, False),
+# AWS managed policies that grant model use, as the actions counted of them (on every resource), so they go
+# through the same statement checks as a document. LimitedAccess counts as invocation only (no ApplyGuardrail
+# assumed).
+MANAGED_INVOKE_POLICIES: dict[str, tuple[str, ...]] = {
+    "AmazonBedrockFullAccess": ("bedrock:*",),
+    "AmazonBedrockLimitedAccess": INVOKE_ACTIONS,
+    "AmazonSageMakerFullAccess": ("sagemaker:*",),
 }
 # Foundation models that embed or rerank text (no generation, so no guardrail applies to them).
 _RETRIEVAL_MODEL = re.compile(
@@ -145,20 +148,19 @@ class Grants:
                 statements = parse_document(found.value)
             except DocumentError:
                 continue  # an invalid document grants nothing; the IAM rules report it
-            self.granting |= any(grants(s, USE_ACTIONS) and not retrieval_models_only(s) for s in statements)
-            self.endpoints |= any(grants(s, ENDPOINT_ACTIONS) for s in statements)
-            self.apply |= any(grants(s, (APPLY,)) for s in statements)
+            self.add_statements(statements)
+
+    def add_statements(self, statements: list[Statement]) -> None:
+        self.granting |= any(grants(s, USE_ACTIONS) and not retrieval_models_only(s) for s in statements)
+        self.endpoints |= any(grants(s, ENDPOINT_ACTIONS) for s in statements)
+        self.apply |= any(grants(s, (APPLY,)) for s in statements)
 
     def add_managed(self, arns: Iterator[object]) -> None:
         for arn in arns:
             if arn is None:
                 self.unknown = True
-                continue
-            for name, (endpoints, apply) in MANAGED_INVOKE_POLICIES.items():
-                if str(arn).endswith(f"/{name}"):
-                    self.granting = True
-                    self.endpoints |= endpoints
-                    self.apply |= apply
+            elif (actions := MANAGED_INVOKE_POLICIES.get(aws_managed_policy_name(arn) or "")) is not None:
+                self.add_statements([Statement("Allow", actions=actions, resources=("*",))])
 
 
 def _linked(resource: PolicyResource, prop: str, target: PolicyResource, *names: str) -> bool:
@@ -177,7 +179,7 @@ def own_grants(resource: PolicyResource) -> Grants:
             result.add_managed(known(resource.props, ("managedPolicyArns", i)) for i in range(count))
     elif resource.resource_type == ATTACHMENT:
         arn = known(resource.props, "policyArn")
-        if arn is not None and ":iam::aws:policy/" in str(arn):
+        if arn is not None:
             result.add_managed(iter([arn]))
     return result
 

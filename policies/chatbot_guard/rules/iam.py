@@ -22,6 +22,7 @@ from ..policy_documents import (
     DocumentError,
     Statement,
     action_matches,
+    aws_managed_policy_name,
     documents,
     parse_document,
 )
@@ -51,7 +52,6 @@ ATTACHMENTS: dict[str, tuple[str, ...]] = {
 # Optional + computed in the provider: unset, it is unknown at preview with no dependency behind it.
 _COMPUTED_WHEN_UNSET = {("aws:iam/role:Role", "managedPolicyArns[]")}
 
-_AWS_MANAGED = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/(?:.*/)?([^/]+)$")
 _CALLED_OUT = {
     "AmazonSageMakerFullAccess": (
         "AmazonSageMakerFullAccess is broad; the RAG guidance accepts it only for dev tooling, so keep "
@@ -136,9 +136,9 @@ def _check_attachments(resource: PolicyResource, report: ReportViolation) -> Non
                 continue
             if not isinstance(found, Known):
                 continue
-            match = _AWS_MANAGED.match(str(found.value))
-            if match and found.value not in allowed:
-                report(_managed_message(resource, where, str(found.value), match.group(1)), resource.urn)
+            name = aws_managed_policy_name(found.value)
+            if name and found.value not in allowed:
+                report(_managed_message(resource, where, str(found.value), name), resource.urn)
     if pending is not None:
         raise UnknownValueError(pending.sentinel, [resource.name, *(str(s) for s in pending.path)])
 

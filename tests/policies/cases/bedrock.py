@@ -1,9 +1,10 @@
 """Fixtures for rules/bedrock.py: bedrock-guardrails (stack) and bedrock-guardrail-condition."""
 
 import json
+from typing import Any
 
 from ..harness import UNKNOWN
-from . import DELETE, Baseline, Resource, ref
+from . import DELETE, Baseline, Case, Resource, ref
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -14,6 +15,8 @@ VERSION = "aws:bedrock/guardrailVersion:GuardrailVersion"
 AGENT = "aws:bedrock/agentAgent:AgentAgent"
 MODEL_ARN = "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
 GUARDRAIL_ARN = "arn:aws:bedrock:eu-west-1:123456789012:guardrail/abc123"
+EMBED_ARN = "arn:aws:bedrock:eu-west-1::foundation-model/amazon.titan-embed-text-v2:0"
+RERANK_ARN = "arn:aws:bedrock:eu-west-1::foundation-model/amazon.rerank-v1:0"
 ENDPOINT_ARN = "arn:aws:sagemaker:eu-west-1:123456789012:endpoint/chatbot-prod-llm-mistral"
 ENDPOINT_ACTIONS = ("sagemaker:InvokeEndpoint", "sagemaker:InvokeEndpointWithResponseStream")
 TRUST = json.dumps(
@@ -26,12 +29,16 @@ TRUST = json.dumps(
 )
 
 
-def _invoke(condition: bool = True, actions: object = ("bedrock:InvokeModel", "bedrock:Converse")) -> str:
+def _invoke(
+    condition: bool = True,
+    actions: object = ("bedrock:InvokeModel", "bedrock:Converse"),
+    resource: object = MODEL_ARN,
+) -> str:
     statement: dict[str, object] = {
         "Sid": "Invoke",
         "Effect": "Allow",
         "Action": list(actions) if not isinstance(actions, str) else actions,
-        "Resource": MODEL_ARN,
+        "Resource": resource,
     }
     if condition:
         statement["Condition"] = {"StringEquals": {"bedrock:GuardrailIdentifier": f"{GUARDRAIL_ARN}:1"}}
@@ -185,6 +192,30 @@ SAGEMAKER_MANAGED = Resource(
 )
 
 G, C = "bedrock-guardrails", "bedrock-guardrail-condition"
+
+
+def _worker_policy(title: str, policy: str, **kwargs: Any) -> Case:
+    """G on a stack with no Bedrock use whose one role policy becomes ``policy``."""
+    return NO_BEDROCK.mutate(G, title, "worker-s3", "policy", policy, **kwargs)
+
+
+def _endpoints_without_apply(title: str, actions: object = ENDPOINT_ACTIONS, **kwargs: Any) -> Case:
+    """G on the self-hosted chat worker whose role may invoke endpoints but not call ApplyGuardrail."""
+    policy = _self_hosted(apply=False, actions=actions)
+    return ENDPOINTS_ONLY.mutate(G, title, "chat-self-hosted", "policy", policy, **kwargs)
+
+
+def _unconditioned(
+    title: str,
+    actions: object = ("bedrock:InvokeModel", "bedrock:Converse"),
+    resource: object = MODEL_ARN,
+    **kwargs: Any,
+) -> Case:
+    """C on the baseline whose invoke statement (``actions`` on ``resource``) lacks the condition."""
+    policy = _invoke(condition=False, actions=actions, resource=resource)
+    return BASE.mutate(C, title, "chat-invoke", "policy", policy, **kwargs)
+
+
 CASES = [
     BASE.case(G, "guardrail and version created, function carries them"),
     EXISTING.case(G, "existing guardrail through GUARDRAIL_ID / GUARDRAIL_VERSION"),
@@ -206,39 +237,48 @@ CASES = [
     EXISTING.mutate(G, "no guardrail anywhere", "chat", "environment", DELETE, message="has no guardrail"),
     DEV.mutate(G, "no guardrail on dev is advisory", "chat", "environment", DELETE, level="advisory"),
     NO_BEDROCK.plus(G, "AWS managed AmazonBedrockFullAccess counts as use", MANAGED, message="full-access"),
+    NO_BEDROCK.mutate(
+        G,
+        "AmazonBedrockFullAccess in a role's managedPolicyArns counts as use",
+        "worker-role",
+        "managedPolicyArns",
+        ["arn:aws:iam::aws:policy/AmazonBedrockFullAccess"],
+        message="worker-role",
+    ),
+    NO_BEDROCK.mutate(
+        G,
+        "a customer managed policy named like an AWS one is not the AWS one",
+        "worker-role",
+        "managedPolicyArns",
+        ["arn:aws:iam::123456789012:policy/AmazonBedrockFullAccess"],
+        expect="pass",
+    ),
     NO_BEDROCK.plus(G, "Bedrock agent without guardrail", BARE_AGENT, message="agent"),
     BASE.plus(G, "agent with the stack's guardrail", AGENT_RES, expect="pass"),
     BASE.plus(G, "agent without guardrailConfigurations", BARE_AGENT, message="guardrailConfigurations"),
-    NO_BEDROCK.mutate(
-        G,
-        "bedrock:Invoke* in a policy",
-        "worker-s3",
-        "policy",
-        _invoke(actions="bedrock:Invoke*"),
-        message="worker-s3",
+    _worker_policy("bedrock:Invoke* in a policy", _invoke(actions="bedrock:Invoke*"), message="worker-s3"),
+    _worker_policy("unknown policy document and no guardrail", UNKNOWN, expect="not-evaluated"),
+    _worker_policy(
+        "embedding and rerank models only are not model use",
+        _invoke(condition=False, resource=[EMBED_ARN, RERANK_ARN]),
+        expect="pass",
     ),
-    NO_BEDROCK.mutate(
-        G, "unknown policy document and no guardrail", "worker-s3", "policy", UNKNOWN, expect="not-evaluated"
+    _worker_policy(
+        "every foundation model, embedding ones included, is model use",
+        _invoke(condition=False, resource="arn:aws:bedrock:eu-west-1::foundation-model/*"),
+        message="has no guardrail",
     ),
     BASE.mutate(
         G, "unknown document with a guardrail in place", "chat-invoke", "policy", UNKNOWN, expect="pass"
     ),
     BASE.plus(G, "self-hosted endpoints with bedrock:ApplyGuardrail", SELF_HOSTED, expect="pass"),
     ENDPOINTS_ONLY.case(G, "self-hosted endpoints only, guardrail applied by the app"),
-    ENDPOINTS_ONLY.mutate(
-        G,
-        "endpoints without bedrock:ApplyGuardrail",
-        "chat-self-hosted",
-        "policy",
-        _self_hosted(apply=False),
-        message="does not allow bedrock:ApplyGuardrail",
+    _endpoints_without_apply(
+        "endpoints without bedrock:ApplyGuardrail", message="does not allow bedrock:ApplyGuardrail"
     ),
-    ENDPOINTS_ONLY.mutate(
-        G,
+    _endpoints_without_apply(
         "InvokeEndpointWithResponseStream alone counts",
-        "chat-self-hosted",
-        "policy",
-        _self_hosted(apply=False, actions="sagemaker:InvokeEndpointWithResponseStream"),
+        "sagemaker:InvokeEndpointWithResponseStream",
         message="SageMaker endpoints",
     ),
     ENDPOINTS_ONLY.mutate(
@@ -255,11 +295,8 @@ CASES = [
         SAGEMAKER_MANAGED,
         message="ApplyGuardrail",
     ),
-    NO_BEDROCK.mutate(
-        G,
+    _worker_policy(
         "sagemaker:Invoke* makes the stack a model user",
-        "worker-s3",
-        "policy",
         _self_hosted(apply=False, actions="sagemaker:Invoke*"),
         message="has no guardrail",
     ),
@@ -272,22 +309,24 @@ CASES = [
     ),
     BASE.case(C, "statement has bedrock:GuardrailIdentifier"),
     NO_BEDROCK.case(C, "no Bedrock statements"),
-    BASE.mutate(
-        C,
-        "statement without the condition",
-        "chat-invoke",
-        "policy",
-        _invoke(condition=False),
-        level="advisory",
-        message="bedrock:GuardrailIdentifier",
+    _unconditioned(
+        "statement without the condition", level="advisory", message="bedrock:GuardrailIdentifier"
     ),
-    BASE.mutate(
-        C,
-        "wildcard action without the condition",
-        "chat-invoke",
-        "policy",
-        _invoke(condition=False, actions="bedrock:*"),
-        message="InvokeModelWithResponseStream",
+    _unconditioned(
+        "wildcard action without the condition", "bedrock:*", message="InvokeModelWithResponseStream"
+    ),
+    _unconditioned(
+        "embedding and rerank models need no condition", resource=[EMBED_ARN, RERANK_ARN], expect="pass"
+    ),
+    _unconditioned(
+        "a text model beside embedding models needs it",
+        resource=[EMBED_ARN, MODEL_ARN],
+        message="statement 'Invoke'",
+    ),
+    _unconditioned(
+        "a look-alike model name is not an embedding model",
+        resource=EMBED_ARN.replace("amazon.titan-embed-", "amazon.titan-text-"),
+        message="Invoke",
     ),
     BASE.mutate(
         C,

@@ -11,6 +11,7 @@ from typing import Any
 import boto3
 import psycopg
 import pytest
+from aws_fakes import moto_world
 from chatbot_app.rag.engine_config import EngineConfig
 from chatbot_app.rag.engines.registry import EngineRegistry
 from chatbot_app.rag.ingest import Processor
@@ -18,7 +19,6 @@ from chatbot_app.rag.ingest_jobs import IngestConfig, ObjectJob
 from chatbot_app.rag.store import VectorStore, WorkspaceSpec
 from chatbot_app.rag.uploads import new_target
 from engine_fakes import CREDENTIALS, FakeServer, verify_sigv4
-from moto import mock_aws
 
 REGION = "us-east-1"
 BUCKET = "uploads-engines"
@@ -34,14 +34,10 @@ class Embedder:
 
 @pytest.fixture(scope="module")
 def aws() -> Iterator[tuple[Any, Any]]:
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_DEFAULT_REGION": REGION}.items():
-            patch.setenv(name, value)
-        with mock_aws():
-            s3 = boto3.client("s3", region_name=REGION)
-            s3.create_bucket(Bucket=BUCKET)
-            yield s3, boto3.client("sqs", region_name=REGION)
+    with moto_world(REGION):
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET)
+        yield s3, boto3.client("sqs", region_name=REGION)
 
 
 class Harness:

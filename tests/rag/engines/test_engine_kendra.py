@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_fakes import KEYS, stubbed
 from botocore.stub import Stubber
 from chatbot_app.rag.engines.base import EngineError, RetrievalQuery
 from chatbot_app.rag.engines.kendra import AssumedRole, KendraEngine, kendra_filter
@@ -17,7 +18,6 @@ from chatbot_app.rag.filters import Equals, In, Range
 INDEX_ID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 ROLE = "arn:aws:iam::210987654321:role/chatbot-kendra-reader"
 WS = uuid.uuid4()
-KEYS = {"aws_access_key_id": "AKIDTEST", "aws_secret_access_key": "secret"}
 
 
 def client(service: str) -> Any:
@@ -26,10 +26,8 @@ def client(service: str) -> Any:
 
 @pytest.fixture()
 def kendra() -> Iterator[tuple[Any, Stubber]]:
-    c = client("kendra")
-    with Stubber(c) as stub:
-        yield c, stub
-        stub.assert_no_pending_responses()
+    with stubbed("kendra", "eu-west-1") as pair:
+        yield pair
 
 
 ITEM = {"Id": "r1", "DocumentId": "s3://bucket/handbook.pdf", "DocumentTitle": "Handbook",

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
+from aws_fakes import stubbed
 from botocore.stub import Stubber
 from chatbot_app.rag.engines.base import EngineError, RetrievalQuery
 from chatbot_app.rag.engines.knowledge_base import BedrockKnowledgeBaseEngine, kb_filter
@@ -15,15 +15,12 @@ from chatbot_app.rag.filters import Equals, In, Range
 
 KB_ID = "KB12345678"
 WS = uuid.uuid4()
-KEYS = {"aws_access_key_id": "AKIDTEST", "aws_secret_access_key": "secret"}
 
 
 @pytest.fixture()
 def runtime() -> Iterator[tuple[Any, Stubber]]:
-    c = boto3.client("bedrock-agent-runtime", region_name="us-east-1", **KEYS)
-    with Stubber(c) as stub:
-        yield c, stub
-        stub.assert_no_pending_responses()
+    with stubbed("bedrock-agent-runtime", "us-east-1") as pair:
+        yield pair
 
 
 RESULTS = [
@@ -95,3 +92,17 @@ def test_filter_translation_edges() -> None:
 def test_knowledge_base_id_is_validated(kb_id: str) -> None:
     with pytest.raises(ValueError):
         BedrockKnowledgeBaseEngine(kb_id)
+
+
+def test_engines_without_an_injected_client_share_the_apps_cached_one() -> None:
+    from chatbot_app.core.aws import client, reset_clients
+    from chatbot_app.rag.engines.rerank import BedrockReranker
+
+    reset_clients()
+    try:
+        kb = BedrockKnowledgeBaseEngine(KB_ID, region="us-east-1")
+        reranker = BedrockReranker("amazon.rerank-v1:0", "us-east-1")
+        assert kb.client is reranker.client is client("bedrock-agent-runtime", "us-east-1")
+        assert kb.client.meta.region_name == "us-east-1"
+    finally:
+        reset_clients()

@@ -6,23 +6,20 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
+from aws_fakes import stubbed
 from botocore.stub import Stubber
 from chatbot_app.rag.engines.base import EngineError, Passage, RetrievalEngine, RetrievalQuery, WritableEngine
 from chatbot_app.rag.engines.rerank import BedrockReranker, RerankingEngine
 
 WS = uuid.uuid4()
 ARN = "arn:aws:bedrock:eu-central-1::foundation-model/amazon.rerank-v1:0"
-KEYS = {"aws_access_key_id": "AKIDTEST", "aws_secret_access_key": "secret"}
 
 
 @pytest.fixture()
 def runtime() -> Iterator[tuple[Any, Stubber]]:
-    c = boto3.client("bedrock-agent-runtime", region_name="eu-central-1", **KEYS)
-    with Stubber(c) as stub:
-        yield c, stub
-        stub.assert_no_pending_responses()
+    with stubbed("bedrock-agent-runtime", "eu-central-1") as pair:
+        yield pair
 
 
 def passage(text: str, score: float = 0.4) -> Passage:

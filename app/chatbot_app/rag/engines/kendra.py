@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ...core.aws import client as aws_client  # the app's cached boto3 clients (boto3 imported on first use)
 from ..filters import Equals, In, Range
 from ._aws import botocore_errors, engine_error
 from .base import EngineError, Passage, RetrievalQuery
@@ -62,9 +63,7 @@ class AssumedRole:
 
     def _assume(self) -> dict[str, Any]:
         if self._sts is None:
-            import boto3
-
-            self._sts = boto3.client("sts", region_name=self._region)
+            self._sts = aws_client("sts", self._region)
         params: dict[str, Any] = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name,
                                   "DurationSeconds": self.duration}
         if self.external_id:
@@ -97,9 +96,7 @@ class KendraEngine:
                 self._client_key = creds["aws_access_key_id"]
             return self._client
         if self._client is None:
-            import boto3
-
-            self._client = boto3.client("kendra", region_name=self._region)
+            self._client = aws_client("kendra", self._region)
         return self._client
 
     def _default_factory(self, creds: dict[str, str]) -> Any:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
+from ...core.aws import client as aws_client  # the app's cached boto3 clients (boto3 imported on first use)
 from ..filters import Equals, In, Range
 from ._aws import botocore_errors, engine_error, unit_score
 from .base import EngineError, Passage, RetrievalQuery
@@ -44,9 +45,7 @@ class BedrockKnowledgeBaseEngine:
     @property
     def client(self) -> Any:
         if self._client is None:
-            import boto3
-
-            self._client = boto3.client("bedrock-agent-runtime", region_name=self._region)
+            self._client = aws_client("bedrock-agent-runtime", self._region)
         return self._client
 
     def retrieve(self, query: RetrievalQuery) -> list[Passage]:

@@ -24,12 +24,12 @@ from opensearchpy import OpenSearch, RequestsAWSV4SignerAuth, RequestsHttpConnec
 from opensearchpy.exceptions import ConnectionError as OSConnectionError
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
 
+from ..engine_config import REGION
 from .base import EngineError, Passage, RetrievalQuery
 from .opensearch_query import VECTOR_FIELD, cosine_score, index_body, translate_filters
 from .pgvector import hit_location
 
 _PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _KIND = re.compile(r"[a-z_]{1,80}")
 BULK_CHUNKS = 200  # chunks per _bulk request (~6 MB of 1,536-dimension vectors as JSON)
 PAGE = 500  # chunk ids per search page when listing a document's chunks
@@ -47,7 +47,7 @@ class OpenSearchServerlessEngine:
             raise ValueError("the endpoint must be https:// (plain http only on loopback, for tests)")
         if not parts.hostname or parts.path not in ("", "/") or parts.query or parts.username:
             raise ValueError("the collection endpoint must be a bare https://host[:port] URL")
-        if not _REGION.match(region):
+        if not REGION.match(region):
             raise ValueError(f"invalid AWS region {region!r}")
         if not _PREFIX.match(index_prefix):
             raise ValueError("index_prefix must be lowercase letters, digits and '-', starting with a letter")

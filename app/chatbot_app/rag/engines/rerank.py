@@ -8,15 +8,14 @@ is the wrapped engine unchanged. Writes (upsert, delete) pass through to the wra
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..engine_config import RERANK_MODELS
+from ...core.aws import client as aws_client  # the app's cached boto3 clients (boto3 imported on first use)
+from ..engine_config import REGION, RERANK_MODELS
 from ._aws import botocore_errors, engine_error, unit_score
 from .base import Passage, RetrievalEngine, RetrievalQuery
 
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 MAX_TEXT = 32_000  # characters per query and per document (RerankTextDocument)
 MAX_SOURCES = 1_000
 MAX_K = 100
@@ -26,7 +25,7 @@ class BedrockReranker:
     def __init__(self, model_id: str, region: str, *, client: Any = None, partition: str = "aws") -> None:
         if model_id not in RERANK_MODELS:
             raise ValueError(f"unsupported rerank model {model_id!r}; supported: {', '.join(RERANK_MODELS)}")
-        if not _REGION.match(region) or partition not in ("aws", "aws-cn", "aws-us-gov"):
+        if not REGION.match(region) or partition not in ("aws", "aws-cn", "aws-us-gov"):
             raise ValueError("invalid region or partition")
         self.model_id = model_id
         self.model_arn = f"arn:{partition}:bedrock:{region}::foundation-model/{model_id}"
@@ -35,9 +34,7 @@ class BedrockReranker:
     @property
     def client(self) -> Any:
         if self._client is None:
-            import boto3
-
-            self._client = boto3.client("bedrock-agent-runtime", region_name=self._region)
+            self._client = aws_client("bedrock-agent-runtime", self._region)
         return self._client
 
     def rerank(self, question: str, passages: Sequence[Passage], top_n: int | None = None) -> list[Passage]:

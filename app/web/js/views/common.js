@@ -1,6 +1,7 @@
-// Pieces several views share: a page section, "not allowed", "not found", field helpers.
+// Pieces several views share: a page section, "not allowed", "not found", field helpers, a data table.
 
 import { el } from '../dom.js';
+import { errorText } from '../format.js';
 import { href } from '../router.js';
 
 export function page(testid, title, ...children) {
@@ -31,7 +32,19 @@ export function field(label, control, hint = '') {
   return el('div', { class: 'field' }, el('label', { for: control.id }, label), control, hintNode);
 }
 
+/** A checkbox with its label after it: <div class="field checkbox">control<label for=id>text</label></div>. */
+export function checkboxField(label, control) {
+  return el('div', { class: 'field checkbox' }, control, el('label', { for: control.id }, label));
+}
+
 export function inlineError(error) {
-  return el('p', { class: 'inline-error', role: 'alert', dataset: { testid: 'inline-error' } },
-    error?.message ? String(error.message) : String(error));
+  return el('p', { class: 'inline-error', role: 'alert', dataset: { testid: 'inline-error' } }, errorText(error));
+}
+
+/** A data table with a screen-reader caption, one column heading per name and the given body rows. */
+export function dataTable(caption, headings, rows) {
+  return el('table', { class: 'data-table' },
+    el('caption', { class: 'visually-hidden' }, caption),
+    el('thead', {}, el('tr', {}, ...headings.map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, ...rows));
 }

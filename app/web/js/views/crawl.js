@@ -3,7 +3,8 @@
 
 import { crawlHint, crawlKinds, crawlRequest, CRAWL_STARTED } from '../crawl_form.js';
 import { el } from '../dom.js';
-import { field } from './common.js';
+import { errorText } from '../format.js';
+import { checkboxField, field } from './common.js';
 
 /** A hidden form; `offer(crawling)` fills it from the stack's options and shows it. */
 export function crawlPanel(api, workspaceId, onStarted) {
@@ -24,7 +25,7 @@ export function crawlPanel(api, workspaceId, onStarted) {
   },
   el('h2', { id: 'crawl-form-title' }, 'Crawl a website'),
   urlField, field('What the address is', kind), pagesField,
-  el('div', { class: 'field checkbox' }, follow, el('label', { for: follow.id }, 'Follow links to other pages of the site')),
+  checkboxField('Follow links to other pages of the site', follow),
   el('div', { class: 'actions' }, submit), status);
   let crawling = null;
 
@@ -53,7 +54,7 @@ export function crawlPanel(api, workspaceId, onStarted) {
       say(CRAWL_STARTED, 'started');
       onStarted();
     } catch (failure) {
-      say(failure?.message ? String(failure.message) : String(failure), 'error');
+      say(errorText(failure), 'error');
     } finally {
       submit.disabled = false;
     }

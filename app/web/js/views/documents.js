@@ -8,7 +8,7 @@ import { contentTypeFor, formatBytes, formatDateTime, processingStatus, UPLOAD_A
 import { href } from '../router.js';
 import { postPresigned } from '../upload.js';
 import { isReadOnly, workspaceSummary } from '../workspace_form.js';
-import { inlineError, notAllowed, notFound, page } from './common.js';
+import { dataTable, inlineError, notAllowed, notFound, page } from './common.js';
 import { crawlPanel } from './crawl.js';
 
 const POLL_MS = 2000;
@@ -96,12 +96,8 @@ export function mountDocuments(ctx, route) {
       table.replaceChildren(el('p', { dataset: { testid: 'document-empty' } }, 'No documents yet.'));
       return;
     }
-    const body = el('tbody');
-    for (const doc of state.documents) body.append(row(doc));
-    table.replaceChildren(el('table', { class: 'data-table' },
-      el('caption', { class: 'visually-hidden' }, 'Documents and their status'),
-      el('thead', {}, el('tr', {}, ...['File', 'Status', 'Chunks', 'Updated', 'Actions'].map((h) => el('th', { scope: 'col' }, h)))),
-      body));
+    table.replaceChildren(dataTable('Documents and their status',
+      ['File', 'Status', 'Chunks', 'Updated', 'Actions'], state.documents.map(row)));
   }
 
   function row(doc) {

@@ -7,7 +7,7 @@ import { href } from '../router.js';
 import {
   DEFAULT_OPTIONS, engineLabel, isReadOnly, normaliseOptions, refChoices, workspaceRequest,
 } from '../workspace_form.js';
-import { field, inlineError, notAllowed, page } from './common.js';
+import { checkboxField, dataTable, field, inlineError, notAllowed, page } from './common.js';
 
 // The API has no list of embedding models; these are the ones the rag service knows (rag/embeddings.py).
 // config.json may name the stack's own with "embeddingModels".
@@ -48,13 +48,9 @@ export function mountWorkspaces(ctx) {
       list.replaceChildren(el('p', { dataset: { testid: 'workspace-empty' } }, 'No workspaces yet.'));
       return;
     }
-    const body = el('tbody');
-    for (const ws of workspaces) body.append(row(ws));
-    list.replaceChildren(el('table', { class: 'data-table' },
-      el('caption', { class: 'visually-hidden' }, 'Workspaces'),
-      el('thead', {}, el('tr', {}, ...['Name', 'Engine', 'Embedding model or index', 'Chunks (size / overlap)', 'Hybrid search', 'Actions']
-        .map((h) => el('th', { scope: 'col' }, h)))),
-      body));
+    list.replaceChildren(dataTable('Workspaces',
+      ['Name', 'Engine', 'Embedding model or index', 'Chunks (size / overlap)', 'Hybrid search', 'Actions'],
+      workspaces.map(row)));
   }
 
   function row(ws) {
@@ -109,7 +105,7 @@ function createForm(ctx, onCreated) {
   const modelField = field('Embedding model', model, 'The model that indexes the documents; it cannot change later.');
   const sizeField = field('Chunk size (tokens)', size);
   const overlapField = field('Chunk overlap (tokens)', overlap);
-  const hybridField = el('div', { class: 'field checkbox' }, hybrid, el('label', { for: hybrid.id }, 'Hybrid search (keywords and vectors)'));
+  const hybridField = checkboxField('Hybrid search (keywords and vectors)', hybrid);
   const submit = el('button', { type: 'submit', class: 'button primary', dataset: { testid: 'create-workspace' } }, 'Create workspace');
   const form = el('form', { class: 'panel form-grid', dataset: { testid: 'workspace-form' }, 'aria-labelledby': 'ws-form-title' },
     el('h2', { id: 'ws-form-title' }, 'New workspace'),
